@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { pgcluster } from '../support/fixtures.js';
+import { CRD_DIR, REPO_ROOT, startTestServer } from '../support/embedded.js';
+
+const G = { group: 'crunchydata.com', version: 'v1', plural: 'pgclusters', namespace: 'pgouser1' };
+const CHILD = join(REPO_ROOT, 'dist/test/support/embedded-child.js');
+
+function startChild(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string; kubeconfigPath: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, dataDir, String(port), CRD_DIR], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`embedded server exited with ${String(code)}`)));
+    createInterface(child.stdout as NodeJS.ReadableStream).once('line', (line) => {
+      const info = JSON.parse(line) as { url: string; kubeconfigPath: string };
+      child.removeAllListeners('exit');
+      resolve({ child, ...info });
+    });
+  });
+}
+
+function clientFor(kubeconfigPath: string): k8s.CustomObjectsApi {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return kc.makeApiClient(k8s.CustomObjectsApi);
+}
+
+describe('persistence', () => {
+  test('objects and resourceVersions survive a restart and a watch resumes across it', async () => {
+    const t = await startTestServer({ namespaces: ['pgouser1'] });
+    try {
+      const custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+      const created = (await custom.createNamespacedCustomObject({ ...G, body: pgcluster('durable', 'pgouser1') })) as { metadata: { resourceVersion: string; uid: string } };
+      await t.restart();
+      const read = (await custom.getNamespacedCustomObject({ ...G, name: 'durable' })) as typeof created;
+      assert.deepEqual(read.metadata, { ...read.metadata, resourceVersion: created.metadata.resourceVersion, uid: created.metadata.uid });
+      await custom.deleteNamespacedCustomObject({ ...G, name: 'durable' });
+      await t.restart();
+      const events: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        void new k8s.Watch(t.kc).watch(
+          '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters',
+          { resourceVersion: created.metadata.resourceVersion, timeoutSeconds: 1 },
+          (type, obj: { metadata: { name: string } }) => events.push(`${type} ${obj.metadata.name}`),
+          (err) => (err ? reject(err as Error) : resolve()),
+        );
+      });
+      assert.deepEqual(events, ['DELETED durable']);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('a kill -9 during a burst of writes loses no acknowledged write', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pgo-kill9-'));
+    try {
+      let server = await startChild(dataDir, 0);
+      const port = Number(new URL(server.url).port);
+      const custom = clientFor(server.kubeconfigPath);
+      const acknowledged: string[] = [];
+      let next = 0;
+      let killed = false;
+      const writer = async (): Promise<void> => {
+        while (!killed) {
+          const name = `burst-${next++}`;
+          try {
+            await custom.createNamespacedCustomObject({ ...G, body: pgcluster(name, 'pgouser1') });
+            acknowledged.push(name);
+          } catch {
+            return;
+          }
+        }
+      };
+      const writers = Array.from({ length: 16 }, () => writer());
+      while (acknowledged.length < 200) await new Promise((r) => setTimeout(r, 5));
+      killed = true;
+      const exited = new Promise((r) => server.child.once('exit', r));
+      server.child.kill('SIGKILL');
+      await Promise.all(writers);
+      await exited;
+      server = await startChild(dataDir, port);
+      try {
+        const list = (await clientFor(server.kubeconfigPath).listNamespacedCustomObject({ ...G })) as { items: { metadata: { name: string } }[] };
+        const stored = new Set(list.items.map((i) => i.metadata.name));
+        const lost = acknowledged.filter((n) => !stored.has(n));
+        assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost`);
+      } finally {
+        server.child.kill('SIGKILL');
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
