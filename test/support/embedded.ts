@@ -6,7 +6,8 @@ import * as k8s from '@kubernetes/client-node';
 import { startEmbeddedServer } from '../../src/embedded/embedded-server.js';
 import type { EmbeddedServer, EmbeddedServerOptions } from '../../src/embedded/embedded-server.js';
 
-export const REPO_ROOT = resolve(process.cwd());
+/** Compiled to dist/test/support/, three levels below the repository root. */
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const CRD_DIR = join(REPO_ROOT, 'crds');
 
 export interface TestServer {

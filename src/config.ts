@@ -1,0 +1,187 @@
+/**
+ * The one configuration module. A single declarative list of settings drives flag parsing,
+ * environment variables, `--help` and the README table, so they cannot drift. Flags beat
+ * environment variables, which beat defaults; an unknown flag or a bad value stops the start with a
+ * message naming it.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dns1123LabelProblem } from './kube/label-syntax.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type Mode = 'auto' | 'embedded' | 'cluster';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  dataDir: string;
+  listen: HostPort;
+  kubeListen: HostPort;
+  kubeconfig: string | undefined;
+  namespaces: string[];
+  operatorNamespace: string;
+  adminUsername: string;
+  adminPassword: string | undefined;
+  tls: boolean;
+  mode: Mode;
+  logLevel: LogLevel;
+  watchWindow: number;
+  runtimeDelayMs: number;
+}
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  flag?: string;
+  env?: string;
+  meaning: string;
+  default: string | undefined;
+  parse(raw: string, name: string): Config[K];
+}
+
+function hostPort(raw: string, name: string): HostPort {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`${name}: expected host:port, got '${raw}'`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name}: expected an integer, got '${raw}'`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`${name}: must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name}: expected one of ${values.join(', ')}, got '${raw}'`);
+    return raw as T;
+  };
+}
+
+function namespaceName(raw: string, name: string): string {
+  const problem = dns1123LabelProblem(raw);
+  if (problem) throw new ConfigError(`${name}: '${raw}' is not a valid namespace name: ${problem}`);
+  return raw;
+}
+
+const text = (raw: string): string => raw;
+
+function existingFile(raw: string, name: string): string {
+  const path = resolve(raw);
+  if (!existsSync(path)) throw new ConfigError(`${name}: no such file '${raw}'`);
+  return path;
+}
+
+/** Every setting, once. The order is the order of the README table. */
+const SETTINGS: { [K in keyof Config]: Setting<K> } = {
+  dataDir: { key: 'dataDir', flag: 'data-dir', env: 'PGO_DATA_DIR', meaning: 'where the embedded store, generated TLS material, kubeconfig and first-admin credentials live', default: './data', parse: (raw) => resolve(raw) },
+  listen: { key: 'listen', flag: 'listen', env: 'PGO_LISTEN', meaning: 'address of the GraphQL + REST server (HTTPS)', default: '0.0.0.0:8443', parse: hostPort },
+  kubeListen: { key: 'kubeListen', flag: 'kube-listen', env: 'PGO_KUBE_LISTEN', meaning: 'address of the embedded Kubernetes API (HTTPS)', default: '127.0.0.1:6443', parse: hostPort },
+  kubeconfig: { key: 'kubeconfig', flag: 'kubeconfig', env: 'KUBECONFIG', meaning: 'use this cluster instead of the embedded one', default: undefined, parse: existingFile },
+  namespaces: {
+    key: 'namespaces',
+    flag: 'namespaces',
+    env: 'PGO_NAMESPACES',
+    meaning: 'namespaces the server manages (comma list)',
+    default: 'pgouser1,pgouser2',
+    parse: (raw, name) => {
+      const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (list.length === 0) throw new ConfigError(`${name}: must name at least one namespace`);
+      return list.map((n) => namespaceName(n, name));
+    },
+  },
+  operatorNamespace: { key: 'operatorNamespace', flag: 'operator-namespace', env: 'PGO_OPERATOR_NAMESPACE', meaning: 'where users, roles and the leader Lease live', default: 'pgo', parse: namespaceName },
+  adminUsername: { key: 'adminUsername', env: 'PGO_ADMIN_USERNAME', meaning: 'the first administrator, created when none exists', default: 'pgoadmin', parse: text },
+  adminPassword: { key: 'adminPassword', env: 'PGO_ADMIN_PASSWORD', meaning: "the first administrator's password", default: undefined, parse: text },
+  tls: { key: 'tls', flag: 'tls', env: 'PGO_TLS', meaning: '`false` serves plain HTTP (explicit opt-out only)', default: 'true', parse: (raw, name) => oneOf(['true', 'false', '1', '0'] as const)(raw, name) === 'true' || raw === '1' },
+  mode: { key: 'mode', flag: 'mode', env: 'PGO_MODE', meaning: '`auto`: a kubeconfig or a service account means cluster, else embedded', default: 'auto', parse: oneOf(['auto', 'embedded', 'cluster'] as const) },
+  logLevel: { key: 'logLevel', flag: 'log-level', env: 'PGO_LOG_LEVEL', meaning: 'trace, debug, info, warn or error', default: 'info', parse: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const) },
+  watchWindow: { key: 'watchWindow', flag: 'watch-window', env: 'PGO_WATCH_WINDOW', meaning: 'events the embedded API keeps per kind for resuming watches (older: 410 Gone)', default: '1000', parse: integer(100, 5000) },
+  runtimeDelayMs: { key: 'runtimeDelayMs', flag: 'runtime-delay-ms', env: 'PGO_RUNTIME_DELAY_MS', meaning: "the simulated node runtime's delay per stage, in milliseconds", default: '2000', parse: integer(0, 600_000) },
+};
+
+const ORDERED = Object.values(SETTINGS) as Setting<keyof Config>[];
+
+function settingName(s: Setting<keyof Config>): string {
+  return [s.env ? `\`${s.env}\`` : '', s.flag ? `\`--${s.flag}\`` : ''].filter(Boolean).join(' / ');
+}
+
+export function configTable(): string {
+  const rows = ORDERED.map((s) => `| ${settingName(s)} | ${s.meaning} | ${s.default === undefined ? 'unset' : `\`${s.default}\``} |`);
+  return ['| setting (env var / flag) | meaning | default |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+export function helpText(): string {
+  const lines = ORDERED.map((s) => `  ${(s.flag ? `--${s.flag}` : '').padEnd(22)} ${(s.env ?? '').padEnd(24)} ${s.meaning}${s.default === undefined ? '' : ` (default ${s.default})`}`);
+  return ['Usage: npm start -- [flags]', '', '  flag                   environment variable', ...lines, '  --help                 print this and exit', ''].join('\n');
+}
+
+export interface LoadedConfig extends Config {
+  help: boolean;
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const s of ORDERED) if (s.flag) options[s.flag] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    throw new ConfigError(unknown ? `unknown flag ${unknown[1]}` : message);
+  }
+  const config: Record<string, unknown> = { help: values.help === true };
+  for (const s of ORDERED) {
+    const fromFlag = s.flag ? values[s.flag] : undefined;
+    const fromEnv = s.env ? env[s.env] : undefined;
+    let raw: string | undefined;
+    let name: string;
+    if (typeof fromFlag === 'string') {
+      raw = fromFlag;
+      name = `--${s.flag}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw = fromEnv;
+      name = String(s.env);
+    } else {
+      raw = s.default;
+      name = s.flag ? `--${s.flag}` : String(s.env);
+    }
+    config[s.key] = raw === undefined ? undefined : s.parse(raw, name);
+  }
+  return config as unknown as LoadedConfig;
+}
+
+/** Files that mean "this process runs in a pod" (the service account client-node reads). */
+export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export interface ModeProbe {
+  inPod: boolean;
+}
+
+export function defaultProbe(env: NodeJS.ProcessEnv = process.env): ModeProbe {
+  return { inPod: Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SERVICE_ACCOUNT_TOKEN) };
+}
+
+/** Which Kubernetes to use: the embedded server, a kubeconfig, or the pod's service account. */
+export function resolveMode(config: Pick<Config, 'mode' | 'kubeconfig'>, probe: ModeProbe = defaultProbe()): 'embedded' | 'kubeconfig' | 'in-cluster' {
+  if (config.mode === 'embedded') return 'embedded';
+  if (config.kubeconfig) return 'kubeconfig';
+  if (probe.inPod) return 'in-cluster';
+  if (config.mode === 'cluster') throw new ConfigError('--mode cluster: no kubeconfig given (--kubeconfig / KUBECONFIG) and not running in a pod');
+  return 'embedded';
+}
