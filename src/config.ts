@@ -37,7 +37,6 @@ export interface Config {
   mode: Mode;
   logLevel: LogLevel;
   watchWindow: number;
-  runtimeDelayMs: number;
 }
 
 interface Setting<K extends keyof Config> {
@@ -111,7 +110,6 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   mode: { key: 'mode', flag: 'mode', env: 'PGO_MODE', meaning: '`auto`: a kubeconfig or a service account means cluster, else embedded', default: 'auto', parse: oneOf(['auto', 'embedded', 'cluster'] as const) },
   logLevel: { key: 'logLevel', flag: 'log-level', env: 'PGO_LOG_LEVEL', meaning: 'trace, debug, info, warn or error', default: 'info', parse: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const) },
   watchWindow: { key: 'watchWindow', flag: 'watch-window', env: 'PGO_WATCH_WINDOW', meaning: 'events the embedded API keeps per kind for resuming watches (older: 410 Gone)', default: '1000', parse: integer(100, 5000) },
-  runtimeDelayMs: { key: 'runtimeDelayMs', flag: 'runtime-delay-ms', env: 'PGO_RUNTIME_DELAY_MS', meaning: "the simulated node runtime's delay per stage, in milliseconds", default: '2000', parse: integer(0, 600_000) },
 };
 
 const ORDERED = Object.values(SETTINGS) as Setting<keyof Config>[];

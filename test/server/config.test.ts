@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, configTable, loadConfig, resolveMode } from '../../src/config.js';
+import { REPO_ROOT } from '../support/embedded.js';
 
 const NO_POD = { inPod: false };
 
@@ -71,5 +72,9 @@ describe('configuration', () => {
     for (const name of ['PGO_DATA_DIR', 'PGO_LISTEN', 'PGO_KUBE_LISTEN', 'KUBECONFIG', 'PGO_NAMESPACES', 'PGO_OPERATOR_NAMESPACE', 'PGO_ADMIN_USERNAME', 'PGO_ADMIN_PASSWORD', 'PGO_TLS']) {
       assert.ok(table.includes(`\`${name}\``), `${name} is missing from the table`);
     }
+  });
+
+  test('the README carries the configuration table exactly as the code defines it', () => {
+    assert.ok(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').includes(configTable()), 'README.md is out of date: paste configTable() output');
   });
 });
