@@ -14,7 +14,6 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOB
 import type { ResourceType } from './resource-types.js';
 import { groupVersion, resourceId } from './resource-types.js';
 import type { EventType } from './store.js';
-import type { TableRequest } from './table.js';
 import { renderTable, tableRequest } from './table.js';
 import type { HubWatcher, WatchHub } from './watch-hub.js';
 import { eventFor, ParsedEvent, watchLine } from './watch-hub.js';

@@ -1,0 +1,273 @@
+/**
+ * Backups and restores: pgBackRest (full / incr / diff), pg_dump, pg_basebackup (legacy) and the
+ * matching restores, each created as the task or custom resource 4.2.4 created.
+ */
+import { JOBS, PVCS } from '../kube/resources.js';
+import { BACKREST_COMMANDS, BACKREST_STORAGE_TYPES, BACKUP_JOB_STATUS, BACKUP_STATES, CLUSTER_STATES, CREATED_MESSAGE, LABELS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from './constants.js';
+import type { Caller, ServiceContext } from './context.js';
+import { timestamp } from './context.js';
+import { customResource, PGBACKUP, PGTASK } from './custom-resources.js';
+import type { Pgbackup, Pgcluster, Pgtask } from './custom-resources.js';
+import { invalid, unavailable } from './errors.js';
+import { requireCluster } from './lookups.js';
+import { names, newWorkflowId, rand4 } from './naming.js';
+import { readyPrimaryPod, repoPod } from './pods.js';
+import { replaceTask } from './task-factory.js';
+import { deleteExisting, WriteBatch } from './write-batch.js';
+
+export type BackrestBackupType = 'full' | 'incr' | 'diff';
+
+export interface BackrestBackupInput {
+  namespace: string;
+  cluster: string;
+  type?: BackrestBackupType;
+  /** Extra pgBackRest options, e.g. `--start-fast`. */
+  options?: string;
+  storageType?: string;
+}
+
+export interface PgdumpBackupInput {
+  namespace: string;
+  cluster: string;
+  options?: string;
+  storageConfig?: string;
+  pvcName?: string;
+}
+
+export interface BackrestRestoreInput {
+  namespace: string;
+  cluster: string;
+  /** The PVC the restored primary uses; `<cluster>-<rand4>` when absent. */
+  toPvc?: string;
+  options?: string;
+  pitrTarget?: string;
+  nodeLabel?: string;
+  storageType?: string;
+}
+
+export interface PgdumpRestoreInput {
+  namespace: string;
+  cluster: string;
+  fromCluster: string;
+  fromPvc: string;
+  options?: string;
+  pitrTarget?: string;
+}
+
+export interface BasebackupInput {
+  namespace: string;
+  cluster: string;
+  storageConfig?: string;
+  pvcName?: string;
+  options?: string;
+}
+
+export interface CreatedTask {
+  task: Pgtask;
+  workflowId?: string;
+}
+
+/** Options that are not for the caller to choose: the task controller sets them. */
+const RESERVED_BACKREST_OPTIONS = /(^|\s)--(type|repo-type|stanza)(=|\s|$)/;
+
+function assertStorageType(field: string, value: string, cluster: Pgcluster): string {
+  const allowed = (cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] || 'local').split(',');
+  for (const t of value.split(',')) {
+    if (!(BACKREST_STORAGE_TYPES as readonly string[]).includes(t)) throw invalid(field, `'${t}' is not one of ${BACKREST_STORAGE_TYPES.join(', ')}`);
+    if (!allowed.includes(t)) throw invalid(field, `cluster ${cluster.metadata.name} does not use storage type ${t} (it uses ${allowed.join(',')})`);
+  }
+  return value;
+}
+
+export class BackupService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async backrestBackup(caller: Caller, input: BackrestBackupInput): Promise<CreatedTask> {
+    const ctx = this.ctx;
+    const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
+    if (cluster.metadata.labels?.[LABELS.backrest] !== 'true') throw invalid('cluster', `cluster ${input.cluster} does not have pgBackRest enabled`);
+    const options = input.options?.trim() ?? '';
+    if (RESERVED_BACKREST_OPTIONS.test(options)) throw invalid('options', 'use the type field instead of --type; --repo-type and --stanza are set by the server');
+    const storageType = assertStorageType('storageType', input.storageType ?? cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] ?? '', cluster);
+    const repo = repoPod(ctx, input.namespace, input.cluster);
+    readyPrimaryPod(ctx, input.namespace, input.cluster);
+    const name = names.backrestBackupTask(input.cluster);
+    for (const job of ctx.cache.byCluster(JOBS, input.namespace, input.cluster)) {
+      const l = job.metadata.labels ?? {};
+      if (l[LABELS.backrestCommand] === BACKREST_COMMANDS.backup && l[LABELS.backrest] === 'true') await deleteExisting(ctx, JOBS, input.namespace, job.metadata.name);
+    }
+    const opts = [input.type ? `--type=${input.type}` : '', options].filter(Boolean).join(' ');
+    const labels: Record<string, string> = { [LABELS.pgCluster]: input.cluster, [LABELS.pgouser]: caller.username };
+    const id = cluster.metadata.labels?.[LABELS.pgClusterId];
+    if (id) labels[LABELS.pgClusterId] = id;
+    const task = await replaceTask(ctx, {
+      namespace: input.namespace,
+      name,
+      tasktype: TASK_TYPES.backrest,
+      labels,
+      parameters: {
+        'job-name': name,
+        'pg-cluster': input.cluster,
+        podname: repo.metadata.name,
+        containername: 'database',
+        'backrest-command': BACKREST_COMMANDS.backup,
+        'backrest-opts': opts,
+        'backrest-storage-type': storageType,
+      },
+    });
+    return { task };
+  }
+
+  async pgdumpBackup(caller: Caller, input: PgdumpBackupInput): Promise<CreatedTask> {
+    const ctx = this.ctx;
+    const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
+    readyPrimaryPod(ctx, input.namespace, input.cluster);
+    const storageName = input.storageConfig ?? ctx.settings.backupStorage;
+    const storage = ctx.settings.storage[storageName];
+    if (!storage) throw invalid('storageConfig', `storage config ${storageName} is not defined`);
+    const raw = (input.options ?? '').split(/\s+/).filter(Boolean);
+    const dumpAll = raw.includes('--dump-all');
+    const task = await replaceTask(ctx, {
+      namespace: input.namespace,
+      name: names.pgdumpTask(input.cluster),
+      tasktype: TASK_TYPES.pgdump,
+      labels: {},
+      storagespec: { ...storage, name: '' },
+      parameters: {
+        'pg-cluster': input.cluster,
+        'pgdump-host': input.cluster,
+        containername: 'database',
+        pgdump: 'pgdump',
+        'pgdump-opts': raw.filter((o) => o !== '--dump-all').join(' '),
+        'pgdump-db': 'postgres',
+        'pgdump-user': names.rootSecret(input.cluster),
+        'pgdump-port': cluster.spec.port,
+        'pgdump-all': String(dumpAll),
+        'pvc-name': input.pvcName ?? names.pgdumpPvc(input.cluster),
+        'ccp-image-tag': ctx.settings.ccpImageTag,
+      },
+    });
+    return { task };
+  }
+
+  async backrestRestore(caller: Caller, input: BackrestRestoreInput): Promise<CreatedTask> {
+    const ctx = this.ctx;
+    const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
+    if (cluster.status?.state === CLUSTER_STATES.restoring) throw unavailable(`cluster ${input.cluster} is already being restored`);
+    const storageType = assertStorageType('storageType', input.storageType ?? (cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] || 'local'), cluster);
+    if (storageType.includes(',')) throw invalid('storageType', 'a restore reads from one repository: local or s3');
+    const toPvc = input.toPvc ?? `${input.cluster}-${rand4()}`;
+    if (ctx.cache.get(PVCS, input.namespace, toPvc)) throw invalid('toPvc', `PVC ${toPvc} already exists`);
+    if (input.options && /(^|\s)--(type|target)(=|\s|$)/.test(input.options) && !input.pitrTarget) throw invalid('pitrTarget', 'a --type/--target restore needs pitrTarget');
+    const parameters: Record<string, string> = {
+      'backrest-restore-from-cluster': input.cluster,
+      'backrest-restore-to-pvc': toPvc,
+      'backrest-restore-opts': input.options ?? '',
+      'backrest-pitr-target': input.pitrTarget ?? '',
+      'pgbackrest-stanza': 'db',
+      'pgbackrest-db-path': `/pgdata/${toPvc}`,
+      'pgbackrest-repo-path': `/backrestrepo/${names.repoDeployment(input.cluster)}`,
+      'pgbackrest-repo-host': names.repoDeployment(input.cluster),
+      'backrest-storage-type': storageType,
+    };
+    if (input.nodeLabel) {
+      const at = input.nodeLabel.indexOf('=');
+      if (at <= 0) throw invalid('nodeLabel', `'${input.nodeLabel}' is not of the form key=value`);
+      parameters[USER_LABELS.nodeLabelKey] = input.nodeLabel.slice(0, at);
+      parameters[USER_LABELS.nodeLabelValue] = input.nodeLabel.slice(at + 1);
+    }
+    const workflowId = await this.newWorkflow(input.namespace, input.cluster, WORKFLOW_TYPES.backrestRestore, {});
+    parameters[LABELS.workflowId] = workflowId;
+    const labels: Record<string, string> = { [LABELS.pgouser]: caller.username };
+    const id = cluster.metadata.labels?.[LABELS.pgClusterId];
+    if (id) labels[LABELS.pgClusterId] = id;
+    const task = await replaceTask(ctx, { namespace: input.namespace, name: names.backrestRestoreTask(input.cluster, toPvc), tasktype: TASK_TYPES.backrestRestore, labels, parameters });
+    return { task, workflowId };
+  }
+
+  async pgdumpRestore(caller: Caller, input: PgdumpRestoreInput): Promise<CreatedTask> {
+    const ctx = this.ctx;
+    const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
+    if (!ctx.cache.get(PVCS, input.namespace, input.fromPvc)) throw invalid('fromPvc', `PVC ${input.fromPvc} does not exist in ${input.namespace}`);
+    readyPrimaryPod(ctx, input.namespace, input.cluster);
+    const task = await replaceTask(ctx, {
+      namespace: input.namespace,
+      name: names.pgrestoreTask(input.cluster),
+      tasktype: TASK_TYPES.pgrestore,
+      labels: {},
+      parameters: {
+        'pgrestore-db': 'postgres',
+        'pgrestore-host': input.cluster,
+        'pgrestore-from-cluster': input.fromCluster,
+        'pgrestore-from-pvc': input.fromPvc,
+        'pgrestore-pitr-target': input.pitrTarget ?? '',
+        'pgrestore-opts': input.options ?? '',
+        'pgrestore-user': names.rootSecret(input.cluster),
+        pgrestore: 'pgrestore',
+        'pgrestore-port': cluster.spec.port,
+        'ccp-image-tag': ctx.settings.ccpImageTag,
+      },
+    });
+    return { task };
+  }
+
+  /** A legacy pg_basebackup: one Pgbackup per cluster, re-submitted when it exists. */
+  async basebackup(caller: Caller, input: BasebackupInput): Promise<{ backup: Pgbackup; workflowId: string }> {
+    const ctx = this.ctx;
+    const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
+    const storageName = input.storageConfig ?? ctx.settings.backupStorage;
+    const storage = ctx.settings.storage[storageName];
+    if (!storage) throw invalid('storageConfig', `storage config ${storageName} is not defined`);
+    const workflowId = await this.newWorkflow(input.namespace, input.cluster, WORKFLOW_TYPES.backup, { [LABELS.pgouser]: caller.username, ...(cluster.metadata.labels?.[LABELS.pgClusterId] ? { [LABELS.pgClusterId]: cluster.metadata.labels[LABELS.pgClusterId] } : {}) });
+    const existing = ctx.cache.get(PGBACKUP, input.namespace, input.cluster);
+    if (existing) {
+      const backup = await ctx.writer.mergePatch(PGBACKUP, input.namespace, input.cluster, { spec: { backupstatus: BACKUP_JOB_STATUS.resubmitted, backupopts: input.options ?? existing.spec.backupopts } });
+      return { backup, workflowId };
+    }
+    const batch = new WriteBatch(ctx);
+    const backup = await batch.create(
+      PGBACKUP,
+      customResource(PGBACKUP, input.namespace, input.cluster, { [LABELS.pgCluster]: input.cluster, [LABELS.pgouser]: caller.username }, {
+        namespace: input.namespace,
+        name: input.cluster,
+        storagespec: { ...storage, name: '' },
+        ccpimagetag: ctx.settings.ccpImageTag,
+        backuphost: input.cluster,
+        backupusersecret: names.primarySecret(input.cluster),
+        backupport: cluster.spec.port,
+        backupstatus: 'initial',
+        backuppvc: input.pvcName ?? '',
+        backupopts: input.options ?? '',
+        toc: {},
+      }),
+    );
+    const withStatus = await ctx.writer.patchStatus(PGBACKUP, input.namespace, input.cluster, { state: BACKUP_STATES.created, message: CREATED_MESSAGE });
+    return { backup: withStatus ?? backup, workflowId };
+  }
+
+  /** Backup tasks of a cluster (pgBackRest and pg_dump), newest first. */
+  backups(caller: Caller, namespace: string, cluster: string): Pgtask[] {
+    requireCluster(this.ctx, caller, namespace, cluster);
+    const tasks = this.ctx.cache.list(PGTASK, namespace).filter((t) => {
+      const p = t.spec.parameters ?? {};
+      if (t.spec.tasktype === TASK_TYPES.backrest) return p['pg-cluster'] === cluster && p['backrest-command'] === BACKREST_COMMANDS.backup;
+      if (t.spec.tasktype === TASK_TYPES.pgdump) return p['pg-cluster'] === cluster;
+      return false;
+    });
+    return tasks.sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+  }
+
+
+  private async newWorkflow(namespace: string, cluster: string, type: string, extraLabels: Record<string, string>): Promise<string> {
+    const id = newWorkflowId();
+    await replaceTask(this.ctx, {
+      namespace,
+      name: names.workflowTask(cluster, type),
+      tasktype: TASK_TYPES.workflow,
+      labels: { [LABELS.pgCluster]: cluster, [LABELS.workflowId]: id, ...extraLabels },
+      parameters: { [WORKFLOW_STEPS.submitted]: timestamp(this.ctx), [LABELS.pgCluster]: cluster, [LABELS.workflowId]: id },
+    });
+    return id;
+  }
+}
+
