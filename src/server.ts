@@ -1,11 +1,14 @@
 /**
- * The product's HTTP(S) server on PGO_LISTEN: the one port that serves health probes now and the
- * GraphQL API and the legacy pgo REST routes as they land.
+ * The product's HTTP(S) server on PGO_LISTEN: health probes, the GraphQL API (HTTP and WebSocket)
+ * and, as it lands, the legacy pgo REST routes.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { GRAPHQL_PATH } from './graphql/http-handler.js';
+import type { GraphqlHttpHandler } from './graphql/http-handler.js';
+import type { GraphqlWsServer } from './graphql/ws-server.js';
 import { handleHealth } from './observability/health.js';
 import type { ReadinessSource } from './observability/health.js';
 
@@ -15,6 +18,11 @@ export interface ApiServerOptions {
   /** PEM certificate and key; undefined serves plain HTTP (PGO_TLS=false). */
   tls?: { certPem: string; keyPem: string };
   readiness: ReadinessSource;
+  graphql: GraphqlHttpHandler;
+  graphqlWs: GraphqlWsServer;
+  /** Serves GET /graphql to browsers (the explorer page); answers false when it did not. */
+  explorer?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  onError?: (error: unknown) => void;
 }
 
 export interface ApiServer {
@@ -22,18 +30,39 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-function notFound(res: ServerResponse): void {
-  const body = JSON.stringify({ message: 'not found' });
-  res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-  res.end(body);
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch (error) {
+      // A bug in one route must cost one request, never the process.
+      options.onError?.(error);
+      if (!res.headersSent) sendJson(res, 500, { message: 'internal error' });
+      else res.destroy();
+    }
+  };
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     if (handleHealth(req, res, options.readiness)) return;
-    notFound(res);
+    if (options.explorer?.(req, res)) return;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === GRAPHQL_PATH) {
+      options.graphql.handle(req, res).catch((error: unknown) => {
+        options.onError?.(error);
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal error' }] });
+        else res.destroy();
+      });
+      return;
+    }
+    sendJson(res, 404, { message: 'not found' });
   };
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createHttpServer(listener);
+  options.graphqlWs.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -42,10 +71,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {
     url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await options.graphqlWs.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await options.graphql.stop();
+    },
   };
 }

@@ -54,7 +54,7 @@ const QUEUE_COMPACT_THRESHOLD = 256;
  * starts matching arrives as ADDED and one that stops matching as DELETED, so a subscriber's view
  * of "objects matching my selector" stays exact.
  */
-class CompiledFilter {
+export class CompiledFilter {
   readonly kinds: ReadonlySet<string> | undefined;
   private readonly namespace: string | undefined;
   private readonly name: string | undefined;

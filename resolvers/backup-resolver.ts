@@ -1,0 +1,42 @@
+import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { BackrestBackupInput, BackrestRestoreInput, PgdumpBackupInput, PgdumpRestoreInput } from '../schema/inputs.js';
+import { Task, toTask } from '../schema/task.js';
+import type { CreatedTask } from '../src/domain/backup-service.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
+
+@ObjectType({ description: 'A task just requested, and the workflow tracking it when the operation has one.' })
+class TaskPayload {
+  @Field(() => Task) task!: Task;
+  @Field(() => String, { nullable: true }) workflowId!: string | null;
+}
+
+function payload(created: CreatedTask): TaskPayload {
+  return { task: toTask(created.task), workflowId: created.workflowId ?? null };
+}
+
+function defined<T extends object>(input: T): T {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as T;
+}
+
+@Resolver()
+export class BackupResolver {
+  @Mutation(() => TaskPayload, { description: 'Take a pgBackRest backup (4.2.4 `pgo backup`).' })
+  async backrestBackup(@Arg('input', () => BackrestBackupInput) input: BackrestBackupInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
+    return payload(await ctx.services.backups.backrestBackup(ctx.caller, defined(input)));
+  }
+
+  @Mutation(() => TaskPayload, { description: 'Take a pg_dump backup (4.2.4 `pgo backup --backup-type=pgdump`).' })
+  async pgdumpBackup(@Arg('input', () => PgdumpBackupInput) input: PgdumpBackupInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
+    return payload(await ctx.services.backups.pgdumpBackup(ctx.caller, defined(input)));
+  }
+
+  @Mutation(() => TaskPayload, { description: 'Restore a cluster from pgBackRest into a new primary (4.2.4 `pgo restore`).' })
+  async backrestRestore(@Arg('input', () => BackrestRestoreInput) input: BackrestRestoreInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
+    return payload(await ctx.services.backups.backrestRestore(ctx.caller, defined(input)));
+  }
+
+  @Mutation(() => TaskPayload, { description: 'Restore a pg_dump backup (4.2.4 `pgo restore --backup-type=pgdump`).' })
+  async pgdumpRestore(@Arg('input', () => PgdumpRestoreInput) input: PgdumpRestoreInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
+    return payload(await ctx.services.backups.pgdumpRestore(ctx.caller, defined(input)));
+  }
+}

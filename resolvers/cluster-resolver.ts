@@ -1,0 +1,166 @@
+/** Clusters: queries, their relations (through the request's DataLoaders) and mutations. */
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Cluster, toCluster } from '../schema/cluster.js';
+import { CreateClusterInput, DeleteClustersInput, LabelClustersInput, ScaleClusterInput, ScaleDownInput, UnlabelClustersInput, UpdateClustersInput } from '../schema/inputs.js';
+import type { ClusterTargetInput, KeyValueInput } from '../schema/inputs.js';
+import { Deployment, PersistentVolumeClaim, Pod, Service, toDeployment, toPod, toPvc, toService } from '../schema/kube-objects.js';
+import { Policy, toPolicy } from '../schema/policy.js';
+import { Replica, toReplica } from '../schema/replica.js';
+import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
+import { BACKREST_COMMANDS, TASK_TYPES } from '../src/domain/constants.js';
+import { PGCLUSTER, PGPOLICY } from '../src/domain/custom-resources.js';
+import type { ClusterTarget } from '../src/domain/cluster-service.js';
+import { isWorkflow } from '../src/domain/workflow-service.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
+import { clusterKey } from '../src/graphql/loaders.js';
+import { ClusterConnection } from './connections.js';
+import { ListArgs } from './list-args.js';
+import { paginate } from './pagination.js';
+import { visibleList } from './visibility.js';
+
+export function toTarget(input: ClusterTargetInput): ClusterTarget {
+  const target: ClusterTarget = { namespace: input.namespace };
+  if (input.names) target.names = input.names;
+  if (input.selector) target.selector = input.selector;
+  return target;
+}
+
+export function toMap(pairs: KeyValueInput[] | undefined): Record<string, string> | undefined {
+  return pairs ? Object.fromEntries(pairs.map((p) => [p.key, p.value])) : undefined;
+}
+
+@ObjectType({ description: 'A cluster just requested, and the workflow that tracks its creation.' })
+class CreateClusterPayload {
+  @Field(() => Cluster) cluster!: Cluster;
+  @Field(() => String, { description: 'Follow it with the workflow query or the workflowProgress subscription.' }) workflowId!: string;
+}
+
+@ObjectType({ description: 'What `pgo test` reported: whether each instance of a cluster is up.' })
+class ConnectivityInstance {
+  @Field(() => String) pod!: string;
+  @Field(() => String) deployment!: string;
+  @Field(() => String) role!: string;
+  @Field(() => Boolean) ready!: boolean;
+}
+
+@ObjectType()
+class ClusterConnectivity {
+  @Field(() => Cluster) cluster!: Cluster;
+  @Field(() => Boolean, { description: 'Every instance is ready.' }) available!: boolean;
+  @Field(() => [ConnectivityInstance]) instances!: ConnectivityInstance[];
+}
+
+function definedOnly<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+@Resolver(() => Cluster)
+export class ClusterResolver {
+  @Query(() => ClusterConnection, { description: 'Clusters you can see, filtered and paged.' })
+  clusters(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
+    return paginate(visibleList(ctx, PGCLUSTER, args), args.first, args.after, toCluster);
+  }
+
+  @Query(() => Cluster, { nullable: true, description: 'One cluster, or null when there is none of that name.' })
+  cluster(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Cluster | null {
+    const found = visibleList(ctx, PGCLUSTER, { namespace }).find((c) => c.metadata.name === name);
+    return found ? toCluster(found) : null;
+  }
+
+  @Query(() => ClusterConnectivity, { description: 'Whether each instance of a cluster is up (4.2.4 `pgo test`), from pod readiness.' })
+  clusterConnectivity(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): ClusterConnectivity {
+    const summary = ctx.services.clusters.connectivity(ctx.caller, namespace, name);
+    return { cluster: toCluster(summary.cluster), available: summary.available, instances: summary.instances };
+  }
+
+  @FieldResolver(() => [Replica])
+  async replicas(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
+    return (await ctx.loaders.replicas.load(clusterKey(cluster.namespace, cluster.name))).map(toReplica);
+  }
+
+  @FieldResolver(() => [Task], { description: 'Every task of the cluster, workflows included.' })
+  async tasks(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Task[]> {
+    return (await ctx.loaders.tasks.load(clusterKey(cluster.namespace, cluster.name))).map(toTask);
+  }
+
+  @FieldResolver(() => [Task], { description: 'Backup tasks (pgBackRest backups) of the cluster.' })
+  async backups(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Task[]> {
+    const tasks = await ctx.loaders.tasks.load(clusterKey(cluster.namespace, cluster.name));
+    return tasks.filter((t) => t.spec.tasktype === TASK_TYPES.backrest && t.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup).map(toTask);
+  }
+
+  @FieldResolver(() => [Workflow], { description: 'Workflows of the cluster (creation, restores).' })
+  async workflows(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Workflow[]> {
+    return (await ctx.loaders.tasks.load(clusterKey(cluster.namespace, cluster.name))).filter(isWorkflow).map(toWorkflowType);
+  }
+
+  @FieldResolver(() => [Policy], { description: 'The policies applied to it that still exist.' })
+  policies(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Policy[] {
+    const out: Policy[] = [];
+    for (const name of cluster.policiesApplied) {
+      const policy = ctx.services.ctx.cache.get(PGPOLICY, cluster.namespace, name);
+      if (policy) out.push(toPolicy(policy));
+    }
+    return out;
+  }
+
+  @FieldResolver(() => [Pod])
+  async pods(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Pod[]> {
+    return (await ctx.loaders.pods.load(clusterKey(cluster.namespace, cluster.name))).map(toPod);
+  }
+
+  @FieldResolver(() => [Service])
+  async services(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Service[]> {
+    return (await ctx.loaders.services.load(clusterKey(cluster.namespace, cluster.name))).map(toService);
+  }
+
+  @FieldResolver(() => [Deployment])
+  async deployments(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Deployment[]> {
+    return (await ctx.loaders.deployments.load(clusterKey(cluster.namespace, cluster.name))).map(toDeployment);
+  }
+
+  @FieldResolver(() => [PersistentVolumeClaim])
+  async volumes(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<PersistentVolumeClaim[]> {
+    return (await ctx.loaders.pvcs.load(clusterKey(cluster.namespace, cluster.name))).map(toPvc);
+  }
+
+  @Mutation(() => CreateClusterPayload, { description: 'Request a new cluster (4.2.4 `pgo create cluster`).' })
+  async createCluster(@Arg('input', () => CreateClusterInput) input: CreateClusterInput, @Ctx() ctx: GraphQLContext): Promise<CreateClusterPayload> {
+    const { image, imageTag, port, userLabels, ...rest } = input;
+    const request = definedOnly({ ...rest, ccpImage: image, ccpImageTag: imageTag, port: port === undefined || port === null ? undefined : String(port), userLabels: toMap(userLabels) });
+    const created = await ctx.services.clusters.create(ctx.caller, { ...request, namespace: input.namespace, name: input.name });
+    return { cluster: toCluster(created.cluster), workflowId: created.workflowId };
+  }
+
+  @Mutation(() => [Cluster], { description: 'Request the deletion of clusters; the controllers remove them (an rmdata task per cluster).' })
+  async deleteClusters(@Arg('input', () => DeleteClustersInput) input: DeleteClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+    return (await ctx.services.clusters.delete(ctx.caller, toTarget(input.target), { deleteData: !input.keepData, deleteBackups: !input.keepBackups })).map(toCluster);
+  }
+
+  @Mutation(() => [Cluster], { description: 'Change options of running clusters (automatic failover).' })
+  async updateClusters(@Arg('input', () => UpdateClustersInput) input: UpdateClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+    return (await ctx.services.clusters.update(ctx.caller, toTarget(input.target), definedOnly({ autofail: input.autofail }))).map(toCluster);
+  }
+
+  @Mutation(() => [Cluster], { description: 'Add labels to clusters and their Deployments.' })
+  async labelClusters(@Arg('input', () => LabelClustersInput) input: LabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+    return (await ctx.services.clusters.label(ctx.caller, toTarget(input.target), toMap(input.labels) ?? {})).map(toCluster);
+  }
+
+  @Mutation(() => [Cluster], { description: 'Remove labels from clusters and their Deployments.' })
+  async unlabelClusters(@Arg('input', () => UnlabelClustersInput) input: UnlabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+    return (await ctx.services.clusters.unlabel(ctx.caller, toTarget(input.target), input.keys)).map(toCluster);
+  }
+
+  @Mutation(() => [Replica], { description: 'Add replicas to a cluster (4.2.4 `pgo scale`).' })
+  async scaleCluster(@Arg('input', () => ScaleClusterInput) input: ScaleClusterInput, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
+    const { imageTag, ...rest } = input;
+    return (await ctx.services.clusters.scale(ctx.caller, { ...definedOnly({ ...rest, ccpImageTag: imageTag }), namespace: input.namespace, cluster: input.cluster, replicaCount: input.replicaCount })).map(toReplica);
+  }
+
+  @Mutation(() => Task, { description: 'Remove one replica (4.2.4 `pgo scaledown`): answers the rmdata task that does it.' })
+  async scaleDownCluster(@Arg('input', () => ScaleDownInput) input: ScaleDownInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
+    return toTask(await ctx.services.clusters.scaleDown(ctx.caller, { namespace: input.namespace, cluster: input.cluster, replica: input.replica, deleteData: !input.keepData }));
+  }
+}
+

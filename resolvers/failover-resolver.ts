@@ -1,0 +1,25 @@
+import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { FailoverInput } from '../schema/inputs.js';
+import { Task, toTask } from '../schema/task.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
+
+@ObjectType({ description: 'A replica that could be promoted.' })
+class FailoverTarget {
+  @Field(() => String, { description: 'Name it as the target of a failover.' }) deployment!: string;
+  @Field(() => String, { nullable: true }) pod!: string | null;
+  @Field(() => Boolean) ready!: boolean;
+  @Field(() => String) node!: string;
+}
+
+@Resolver()
+export class FailoverResolver {
+  @Query(() => [FailoverTarget], { description: 'Replicas of a cluster that a failover could promote (4.2.4 `pgo failover --query`).' })
+  failoverTargets(@Arg('namespace', () => String) namespace: string, @Arg('cluster', () => String) cluster: string, @Ctx() ctx: GraphQLContext): FailoverTarget[] {
+    return ctx.services.failover.targets(ctx.caller, namespace, cluster).map((t) => ({ ...t, pod: t.pod ?? null }));
+  }
+
+  @Mutation(() => Task, { description: 'Promote a replica (4.2.4 `pgo failover`): answers the failover task.' })
+  async failover(@Arg('input', () => FailoverInput) input: FailoverInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
+    return toTask(await ctx.services.failover.failover(ctx.caller, input.namespace, input.cluster, input.target));
+  }
+}

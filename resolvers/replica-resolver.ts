@@ -1,0 +1,24 @@
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Cluster, toCluster } from '../schema/cluster.js';
+import { Replica, toReplica } from '../schema/replica.js';
+import { PGREPLICA } from '../src/domain/custom-resources.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
+import { clusterKey } from '../src/graphql/loaders.js';
+import { ReplicaConnection } from './connections.js';
+import { ListArgs } from './list-args.js';
+import { paginate } from './pagination.js';
+import { visibleList } from './visibility.js';
+
+@Resolver(() => Replica)
+export class ReplicaResolver {
+  @Query(() => ReplicaConnection, { description: 'Replicas you can see, filtered and paged.' })
+  replicas(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
+    return paginate(visibleList(ctx, PGREPLICA, args), args.first, args.after, toReplica);
+  }
+
+  @FieldResolver(() => Cluster, { nullable: true, description: 'Its cluster; null once the cluster is gone.' })
+  async cluster(@Root() replica: Replica, @Ctx() ctx: GraphQLContext): Promise<Cluster | null> {
+    const cluster = await ctx.loaders.cluster.load(clusterKey(replica.namespace, replica.clusterName));
+    return cluster ? toCluster(cluster) : null;
+  }
+}

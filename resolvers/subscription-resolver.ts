@@ -1,0 +1,163 @@
+/**
+ * Live changes from the watch cache's event hub. Each subscription can resume from the last
+ * resourceVersion its client saw (`since`); when that is too old the first change is RESYNC.
+ */
+import { Arg, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { Cluster, toCluster } from '../schema/cluster.js';
+import { ChangeType } from '../schema/enums.js';
+import { Policy, toPolicy } from '../schema/policy.js';
+import { Replica, toReplica } from '../schema/replica.js';
+import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
+import { LABELS, TASK_TYPES } from '../src/domain/constants.js';
+import type { Pgcluster, Pgpolicy, Pgreplica, Pgtask } from '../src/domain/custom-resources.js';
+import { PGTASK } from '../src/domain/custom-resources.js';
+import { changeStream } from '../src/graphql/change-stream.js';
+import type { Change } from '../src/graphql/change-stream.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
+import type { EventFilter } from '../src/kube/event-hub.js';
+import { visibleNamespaces } from './visibility.js';
+
+interface FilterArgs {
+  namespace?: string | null;
+  selector?: string | null;
+  name?: string | null;
+  since?: string | null;
+}
+
+function hubFilter(kind: string, ctx: GraphQLContext, args: FilterArgs): EventFilter & { kind: string } {
+  const filter: EventFilter & { kind: string } = { kind };
+  if (args.namespace) filter.namespace = visibleNamespaces(ctx, args.namespace)[0];
+  if (args.selector) filter.labelSelector = args.selector;
+  if (args.name) filter.name = args.name;
+  return filter;
+}
+
+function stream(kind: string, data: SubscribeResolverData<unknown, FilterArgs, GraphQLContext>): AsyncIterable<Change> {
+  const { args, context } = data;
+  return changeStream(context, { filter: hubFilter(kind, context, args), since: args.since ?? undefined });
+}
+
+@ObjectType({ description: 'A change to a cluster.' })
+class ClusterChange {
+  @Field(() => ChangeType) type!: ChangeType;
+  @Field(() => Cluster, { nullable: true, description: 'The cluster after the change (its last state for DELETED); null for RESYNC.' }) cluster!: Cluster | null;
+  @Field(() => String, { nullable: true, description: 'Pass it as `since` when reconnecting.' }) resourceVersion!: string | null;
+}
+
+@ObjectType({ description: 'A change to a replica.' })
+class ReplicaChange {
+  @Field(() => ChangeType) type!: ChangeType;
+  @Field(() => Replica, { nullable: true }) replica!: Replica | null;
+  @Field(() => String, { nullable: true }) resourceVersion!: string | null;
+}
+
+@ObjectType({ description: 'A change to a task.' })
+class TaskChange {
+  @Field(() => ChangeType) type!: ChangeType;
+  @Field(() => Task, { nullable: true }) task!: Task | null;
+  @Field(() => String, { nullable: true }) resourceVersion!: string | null;
+}
+
+@ObjectType({ description: 'A change to a policy.' })
+class PolicyChange {
+  @Field(() => ChangeType) type!: ChangeType;
+  @Field(() => Policy, { nullable: true }) policy!: Policy | null;
+  @Field(() => String, { nullable: true }) resourceVersion!: string | null;
+}
+
+function change<T, K extends string>(c: Change, key: K, map: (o: T) => unknown): Record<K, unknown> & { type: ChangeType; resourceVersion: string | null } {
+  const object = c.event?.object as T | undefined;
+  return { type: ChangeType[c.type], resourceVersion: c.event?.object.metadata.resourceVersion ?? null, [key]: object ? map(object) : null } as Record<K, unknown> & { type: ChangeType; resourceVersion: string | null };
+}
+
+const SINCE = { nullable: true, description: 'The resourceVersion of the last change you saw: changes after it are sent first.' } as const;
+
+@Resolver()
+export class SubscriptionResolver {
+  @Subscription(() => ClusterChange, { subscribe: (data) => stream('Pgcluster', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to clusters, by namespace, label selector or name.' })
+  clusterChanged(
+    @Root() c: Change,
+    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
+    @Arg('selector', () => String, { nullable: true }) _selector?: string,
+    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('since', () => String, SINCE) _since?: string,
+  ): ClusterChange {
+    return change<Pgcluster, 'cluster'>(c, 'cluster', toCluster) as unknown as ClusterChange;
+  }
+
+  @Subscription(() => ReplicaChange, { subscribe: (data) => stream('Pgreplica', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to replicas, by namespace, label selector (e.g. pg-cluster=hippo) or name.' })
+  replicaChanged(
+    @Root() c: Change,
+    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
+    @Arg('selector', () => String, { nullable: true }) _selector?: string,
+    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('since', () => String, SINCE) _since?: string,
+  ): ReplicaChange {
+    return change<Pgreplica, 'replica'>(c, 'replica', toReplica) as unknown as ReplicaChange;
+  }
+
+  @Subscription(() => TaskChange, {
+    subscribe: (data) => {
+      const d = data as SubscribeResolverData<unknown, FilterArgs & { cluster?: string | null; workflowId?: string | null }, GraphQLContext>;
+      const selectors = [d.args.selector, d.args.cluster ? `${LABELS.pgCluster}=${d.args.cluster}` : '', d.args.workflowId ? `${LABELS.workflowId}=${d.args.workflowId}` : ''].filter(Boolean);
+      return stream('Pgtask', { ...d, args: { ...d.args, selector: selectors.join(',') } });
+    },
+    description: 'Changes to tasks, by namespace, cluster, workflow id, label selector or name: watch a backup or failover progress live.',
+  })
+  taskChanged(
+    @Root() c: Change,
+    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
+    @Arg('cluster', () => String, { nullable: true }) _cluster?: string,
+    @Arg('workflowId', () => String, { nullable: true }) _workflowId?: string,
+    @Arg('selector', () => String, { nullable: true }) _selector?: string,
+    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('since', () => String, SINCE) _since?: string,
+  ): TaskChange {
+    return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
+  }
+
+  @Subscription(() => PolicyChange, { subscribe: (data) => stream('Pgpolicy', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to policies.' })
+  policyChanged(
+    @Root() c: Change,
+    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
+    @Arg('selector', () => String, { nullable: true }) _selector?: string,
+    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('since', () => String, SINCE) _since?: string,
+  ): PolicyChange {
+    return change<Pgpolicy, 'policy'>(c, 'policy', toPolicy) as unknown as PolicyChange;
+  }
+
+  @Subscription(() => Workflow, {
+    subscribe: (data) => workflowProgress(data as SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>),
+    description: 'A workflow\'s current state at once, then every change, ending when it completes.',
+  })
+  workflowProgress(@Root() workflow: Workflow, @Arg('namespace', () => String) _namespace: string, @Arg('id', () => String) _id: string): Workflow {
+    return workflow;
+  }
+}
+
+async function* workflowProgress(data: SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>): AsyncGenerator<Workflow> {
+  const { context, args } = data;
+  const current = context.services.workflows.get(context.caller, args.namespace, args.id);
+  const changes = changeStream(context, { filter: { kind: 'Pgtask', namespace: args.namespace, labelSelector: `${LABELS.workflowId}=${args.id}` } });
+  try {
+    let workflow = toWorkflowType(current.task);
+    yield workflow;
+    if (workflow.completed) return;
+    for await (const c of changes) {
+      const task = c.event?.object as Pgtask | undefined;
+      if (c.type === 'RESYNC') {
+        const fresh = context.services.ctx.cache.get(PGTASK, args.namespace, current.task.metadata.name);
+        if (!fresh) return;
+        workflow = toWorkflowType(fresh);
+      } else if (!task || task.spec.tasktype !== TASK_TYPES.workflow) continue;
+      else if (c.type === 'DELETED') return;
+      else workflow = toWorkflowType(task);
+      yield workflow;
+      if (workflow.completed) return;
+    }
+  } finally {
+    await changes.return(undefined);
+  }
+}

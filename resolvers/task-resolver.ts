@@ -1,0 +1,36 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Cluster, toCluster } from '../schema/cluster.js';
+import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
+import { PGTASK } from '../src/domain/custom-resources.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
+import { clusterKey } from '../src/graphql/loaders.js';
+import { TaskConnection } from './connections.js';
+import { ListArgs } from './list-args.js';
+import { paginate } from './pagination.js';
+import { visibleList } from './visibility.js';
+
+@Resolver(() => Task)
+export class TaskResolver {
+  @Query(() => TaskConnection, { description: 'Tasks you can see, filtered and paged.' })
+  tasks(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
+    return paginate(visibleList(ctx, PGTASK, args), args.first, args.after, toTask);
+  }
+
+  @Query(() => Task, { nullable: true })
+  task(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Task | null {
+    const found = visibleList(ctx, PGTASK, { namespace }).find((t) => t.metadata.name === name);
+    return found ? toTask(found) : null;
+  }
+
+  @Query(() => Workflow, { description: 'A workflow by id (4.2.4 `pgo show workflow`).' })
+  workflow(@Arg('namespace', () => String) namespace: string, @Arg('id', () => String) id: string, @Ctx() ctx: GraphQLContext): Workflow {
+    return toWorkflowType(ctx.services.workflows.get(ctx.caller, namespace, id).task);
+  }
+
+  @FieldResolver(() => Cluster, { nullable: true, description: 'The cluster it concerns, while that cluster exists.' })
+  async cluster(@Root() task: Task, @Ctx() ctx: GraphQLContext): Promise<Cluster | null> {
+    if (!task.clusterName) return null;
+    const cluster = await ctx.loaders.cluster.load(clusterKey(task.namespace, task.clusterName));
+    return cluster ? toCluster(cluster) : null;
+  }
+}

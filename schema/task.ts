@@ -1,0 +1,78 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { LABELS } from '../src/domain/constants.js';
+import type { Pgtask } from '../src/domain/custom-resources.js';
+import { toWorkflow } from '../src/domain/workflow-service.js';
+import { KeyValue, keyValues } from './common.js';
+
+@ObjectType({ description: 'A task (a Pgtask custom resource): a request the controllers carry out, such as a backup, a restore or a failover.' })
+export class Task {
+  @Field(() => ID) id!: string;
+  @Field(() => String) namespace!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'The 4.2.4 task type, e.g. backrest, pgdump, failover, delete-data, workflow.' }) taskType!: string;
+  @Field(() => String, { nullable: true, description: 'The cluster it concerns, when it concerns one.' }) clusterName!: string | null;
+  @Field(() => String, { description: 'Free-text progress the controllers write (`spec.status`), e.g. "job completed".' }) progress!: string;
+  @Field(() => String, { description: 'Controller state (`status.state`), e.g. "pgtask Processed".' }) state!: string;
+  @Field(() => String) stateMessage!: string;
+  @Field(() => [KeyValue], { description: 'Task arguments; for workflows, the step log.' }) parameters!: KeyValue[];
+  @Field(() => String) resourceVersion!: string;
+  @Field(() => String) createdAt!: string;
+}
+
+export function toTask(cr: Pgtask): Task {
+  const parameters = cr.spec.parameters ?? {};
+  return {
+    id: cr.metadata.uid ?? '',
+    namespace: cr.metadata.namespace ?? '',
+    name: cr.metadata.name,
+    taskType: cr.spec.tasktype ?? '',
+    clusterName: cr.metadata.labels?.[LABELS.pgCluster] ?? parameters['pg-cluster'] ?? null,
+    progress: cr.spec.status ?? '',
+    state: cr.status?.state ?? '',
+    stateMessage: cr.status?.message ?? '',
+    parameters: keyValues(parameters),
+    resourceVersion: cr.metadata.resourceVersion ?? '',
+    createdAt: cr.metadata.creationTimestamp ?? '',
+  };
+}
+
+@ObjectType({ description: 'One step of a workflow and when it happened.' })
+export class WorkflowStep {
+  @Field(() => String, { description: 'The step name, e.g. "task submitted", "task completed", "restore job created".' }) name!: string;
+  @Field(() => String, { description: 'When the step was recorded (RFC 3339).' }) at!: string;
+}
+
+/** Parameters of a workflow task that are identity, not steps. */
+const NON_STEP_KEYS = new Set<string>([LABELS.pgCluster, LABELS.workflowId]);
+
+@ObjectType({ description: 'The progress record of a long request (create cluster, restore, clone …), as 4.2.4 kept it.' })
+export class Workflow {
+  @Field(() => ID) id!: string;
+  @Field(() => String) namespace!: string;
+  @Field(() => String) clusterName!: string;
+  @Field(() => String, { description: 'The workflow task\'s name.' }) taskName!: string;
+  @Field(() => [WorkflowStep], { description: 'Steps recorded so far, oldest first.' }) steps!: WorkflowStep[];
+  @Field(() => Boolean, { description: 'A final step has been recorded ("task completed" or "restored Primary created").' }) completed!: boolean;
+  @Field(() => [KeyValue], { description: 'The raw parameter map, exactly as 4.2.4 answered it.' }) parameters!: KeyValue[];
+  @Field(() => String) resourceVersion!: string;
+}
+
+export const FINAL_WORKFLOW_STEPS: readonly string[] = ['task completed', 'restored Primary created', 'clone 3: cluster creating'];
+
+export function toWorkflowType(cr: Pgtask): Workflow {
+  const w = toWorkflow(cr);
+  const steps = Object.entries(w.parameters)
+    .filter(([k]) => !NON_STEP_KEYS.has(k))
+    .map(([name, at]) => ({ name, at }))
+    .sort((a, b) => a.at.localeCompare(b.at) || a.name.localeCompare(b.name));
+  return {
+    id: w.id,
+    namespace: w.namespace,
+    clusterName: w.clusterName,
+    taskName: cr.metadata.name,
+    steps,
+    completed: steps.some((s) => FINAL_WORKFLOW_STEPS.includes(s.name)),
+    parameters: keyValues(w.parameters),
+    resourceVersion: cr.metadata.resourceVersion ?? '',
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The whole process as one startable unit: Kubernetes (embedded or not), the shared watch cache,
+ * the domain services and the API server. `main.ts` runs it from the configuration; tests start it
+ * in-process on free ports.
+ */
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { ensureAdminCredentials } from './auth/admin-credentials.js';
+import type { Credentials } from './auth/admin-credentials.js';
+import { AdminAuthenticator } from './auth/basic-auth.js';
+import type { Config } from './config.js';
+import type { ServiceContext } from './domain/context.js';
+import { defaultSettings } from './domain/settings.js';
+import { startEmbeddedServer } from './embedded/embedded-server.js';
+import type { EmbeddedServer } from './embedded/embedded-server.js';
+import { ChangeLog } from './graphql/change-log.js';
+import { explorerHandler } from './graphql/explorer.js';
+import { GraphqlHttpHandler } from './graphql/http-handler.js';
+import { graphqlSchema } from './graphql/schema.js';
+import { createServices } from './graphql/services.js';
+import { GraphqlWsServer } from './graphql/ws-server.js';
+import { createKubeConfig, kubeEndpoint } from './kube/client.js';
+import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES } from './kube/resources.js';
+import { WatchCache } from './kube/watch-cache.js';
+import { KubeWriter } from './kube/writer.js';
+import { startApiServer } from './server.js';
+import { ensureCertificateAuthority, ensureServerCertificate } from './tls/pki.js';
+
+export const CRD_DIR = resolve(import.meta.dirname, '../../crds');
+
+export interface AppOptions {
+  config: Config;
+  mode: 'embedded' | 'kubeconfig' | 'in-cluster';
+  log: Logger;
+  /** Introspection is on unless turned off (dashboards and the explorer use it). */
+  introspection?: boolean;
+}
+
+export interface App {
+  readonly url: string;
+  readonly kubeconfigPath: string | undefined;
+  readonly embedded: EmbeddedServer | undefined;
+  readonly admin: Credentials;
+  readonly cache: WatchCache;
+  readonly writer: KubeWriter;
+  close(): Promise<void>;
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, mode, log } = options;
+  let embedded: EmbeddedServer | undefined;
+  let kubeconfigPath = config.kubeconfig;
+  if (mode === 'embedded') {
+    embedded = await startEmbeddedServer({
+      dataDir: config.dataDir,
+      host: config.kubeListen.host,
+      port: config.kubeListen.port,
+      crdDir: CRD_DIR,
+      namespaces: [...config.namespaces, config.operatorNamespace],
+      watchWindow: config.watchWindow,
+      onError: (error) => log.error({ err: error }, 'embedded API server error'),
+    });
+    kubeconfigPath = embedded.kubeconfigPath;
+    log.info({ mode, kubeApi: embedded.url, dataDir: config.dataDir }, 'embedded Kubernetes API server started');
+    log.info(`reach the embedded API with: kubectl --kubeconfig ${embedded.kubeconfigPath} get pgclusters -A`);
+  }
+  const kc = createKubeConfig(mode, kubeconfigPath);
+  log.info({ mode, kubeApi: kubeEndpoint(kc) }, 'using Kubernetes API');
+
+  const cache = new WatchCache(
+    kc,
+    [...CUSTOM_RESOURCES, ...CORE_RESOURCES.filter((h) => h !== NAMESPACES)].map((handle) => ({ handle })),
+    { namespaces: config.namespaces, onError: (error, handle, namespace) => log.warn({ err: error, kind: handle.kind, namespace }, 'watch failed; retrying') },
+  );
+  cache.start();
+  void cache.synced().then(() => log.info('watch caches synced'));
+  const writer = new KubeWriter(kc);
+  const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: config.namespaces, now: () => new Date() };
+  const shared = { services: createServices(ctx), hub: cache.hub, changes: new ChangeLog(cache.hub, CUSTOM_RESOURCES.map((h) => h.kind)) };
+
+  const admin = ensureAdminCredentials(config.dataDir, config.adminUsername, config.adminPassword);
+  if (config.adminPassword === undefined) log.info({ file: join(config.dataDir, 'admin-credentials') }, `administrator ${admin.username}: password in the admin-credentials file`);
+  const authenticator = new AdminAuthenticator(admin, config.namespaces);
+  const schema = await graphqlSchema();
+  const onError = (error: unknown): void => log.error({ err: error }, 'request failed');
+  const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: options.introspection ?? true, onError });
+  const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator });
+
+  let tls: { certPem: string; keyPem: string } | undefined;
+  if (config.tls) {
+    const tlsDir = join(config.dataDir, 'tls');
+    const ca = ensureCertificateAuthority(tlsDir);
+    const cert = ensureServerCertificate(tlsDir, 'apiserver', ca, [config.listen.host].filter((h) => h !== '0.0.0.0' && h !== '::'));
+    tls = { certPem: cert.certPem, keyPem: cert.keyPem };
+  }
+  const api = await startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), onError, ...(tls ? { tls } : {}) });
+  log.info({ url: api.url, tls: Boolean(tls) }, 'API server listening (GraphQL at /graphql; GET /healthz, /readyz)');
+
+  return {
+    url: api.url,
+    kubeconfigPath,
+    embedded,
+    admin,
+    cache,
+    writer,
+    close: async () => {
+      await api.close();
+      shared.changes.close();
+      await cache.stop();
+      writer.close();
+      await embedded?.close();
+    },
+  };
+}

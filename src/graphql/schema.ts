@@ -1,0 +1,50 @@
+/**
+ * Builds the executable schema from the type-graphql classes in schema/ and resolvers/. The SDL is
+ * committed as schema/schema.graphql (`npm run schema` rewrites it; a test fails on drift).
+ */
+import 'reflect-metadata';
+import { printSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import type { PubSub } from 'type-graphql';
+import { BackupResolver } from '../../resolvers/backup-resolver.js';
+import { ClusterResolver } from '../../resolvers/cluster-resolver.js';
+import { FailoverResolver } from '../../resolvers/failover-resolver.js';
+import { MetaResolver } from '../../resolvers/meta-resolver.js';
+import { PolicyResolver } from '../../resolvers/policy-resolver.js';
+import { ReplicaResolver } from '../../resolvers/replica-resolver.js';
+import { SubscriptionResolver } from '../../resolvers/subscription-resolver.js';
+import { TaskResolver } from '../../resolvers/task-resolver.js';
+import { domainErrors } from './errors.js';
+
+export const RESOLVERS = [ClusterResolver, ReplicaResolver, TaskResolver, PolicyResolver, BackupResolver, FailoverResolver, MetaResolver, SubscriptionResolver] as const;
+
+/**
+ * Every subscription here has its own `subscribe` over the event hub, so type-graphql's topic
+ * PubSub is never used; buildSchema still insists on one.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error('subscriptions read the event hub; topic publishing is not used');
+  },
+  subscribe() {
+    throw new Error('subscriptions read the event hub; topic subscriptions are not used');
+  },
+};
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** Built once per process: type-graphql's metadata is global, and building twice is wasted work. */
+export function graphqlSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: RESOLVERS,
+    validate: { forbidUnknownValues: false },
+    globalMiddlewares: [domainErrors],
+    pubSub: NO_TOPICS,
+  });
+  return built;
+}
+
+export async function schemaSdl(): Promise<string> {
+  return `${printSchema(await graphqlSchema())}\n`;
+}
