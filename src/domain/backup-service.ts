@@ -71,6 +71,8 @@ export interface CreatedTask {
 const RESERVED_BACKREST_OPTIONS = /(^|\s)--(type|repo-type|stanza)(=|\s|$)/;
 
 function assertStorageType(field: string, value: string, cluster: Pgcluster): string {
+  // Empty means "the cluster's own repository", as 4.2.4 passed it on.
+  if (value === '') return value;
   const allowed = (cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] || 'local').split(',');
   for (const t of value.split(',')) {
     if (!(BACKREST_STORAGE_TYPES as readonly string[]).includes(t)) throw invalid(field, `'${t}' is not one of ${BACKREST_STORAGE_TYPES.join(', ')}`);

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/basic-auth.js';
 import { GRAPHQL_CODES } from '../protocol.js';
@@ -81,6 +82,9 @@ export class GraphqlHttpHandler {
       includeStacktraceInErrorResponses: false,
       formatError: (formatted, error) => {
         if (formatted.extensions?.code === GRAPHQL_CODES.internal) options.onError?.(error);
+        // Apollo re-codes every validation error; the depth rule's own code says more.
+        const original = error instanceof GraphQLError ? error.originalError : undefined;
+        if (original instanceof GraphQLError && original.extensions.code === GRAPHQL_CODES.queryTooDeep) return { ...formatted, extensions: { ...formatted.extensions, ...original.extensions } };
         return formatted;
       },
     });

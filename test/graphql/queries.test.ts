@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { pgcluster } from '../support/fixtures.js';
+import { startTestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+
+const CR = { group: 'crunchydata.com', version: 'v1' };
+const CLUSTERS = 100;
+
+function replica(name: string, cluster: string, namespace: string): Record<string, unknown> {
+  return { apiVersion: 'crunchydata.com/v1', kind: 'Pgreplica', metadata: { name, namespace, labels: { 'pg-cluster': cluster, name } }, spec: { namespace, name, clustername: cluster, status: '', userlabels: {} } };
+}
+
+function task(name: string, cluster: string, namespace: string): Record<string, unknown> {
+  return { apiVersion: 'crunchydata.com/v1', kind: 'Pgtask', metadata: { name, namespace, labels: { 'pg-cluster': cluster } }, spec: { namespace, name, tasktype: 'backrest', status: '', parameters: { 'pg-cluster': cluster } } };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Page {
+  clusters: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { name: string; replicas: { name: string; cluster: { name: string } }[]; tasks: { name: string }[] }[] };
+}
+
+describe('GraphQL queries over the watch cache', () => {
+  let t: TestApp;
+
+  before(async () => {
+    t = await startTestApp();
+    const custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < CLUSTERS; i++) {
+      const name = `c${String(i).padStart(3, '0')}`;
+      const namespace = i % 2 === 0 ? 'pgouser1' : 'pgouser2';
+      writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgclusters', body: pgcluster(name, namespace, { env: i < 10 ? 'prod' : 'dev' }) }));
+      for (const r of ['a', 'b']) writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgreplicas', body: replica(`${name}-${r}`, name, namespace) }));
+      writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgtasks', body: task(`${name}-t`, name, namespace) }));
+    }
+    await Promise.all(writes);
+    await until(() => t.app.cache.list({ group: 'crunchydata.com', version: 'v1', plural: 'pgtasks', kind: 'Pgtask', namespaced: true, apiVersion: 'crunchydata.com/v1' }).length >= CLUSTERS, 'the cache to hold every task');
+  });
+  after(() => t.dispose());
+
+  test('a nested query of 100 clusters with replicas and tasks makes no Kubernetes API request', async () => {
+    const before = t.app.cache.requestCount + t.app.writer.requests;
+    const res = await t.gql<Page>('{ clusters(first: 100) { totalCount nodes { name replicas { name cluster { name } } tasks { name } } } }');
+    assert.equal(res.errors, undefined);
+    assert.equal(res.data?.clusters.nodes.length, CLUSTERS);
+    assert.ok(res.data?.clusters.nodes.every((c) => c.replicas.length === 2 && c.tasks.length === 1 && c.replicas.every((r) => r.cluster.name === c.name)));
+    assert.equal(t.app.cache.requestCount + t.app.writer.requests, before);
+  });
+
+  test('pages follow endCursor without gaps or repeats, and totalCount counts every match', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: { data?: Page | null } = await t.gql<Page>('query($after: String) { clusters(first: 30, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { name replicas { name } tasks { name } } } }', { after });
+      const page: Page['clusters'] = res.data!.clusters;
+      assert.equal(page.totalCount, CLUSTERS);
+      seen.push(...page.nodes.map((n) => n.name));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    assert.equal(seen.length, CLUSTERS);
+    assert.equal(new Set(seen).size, CLUSTERS);
+  });
+
+  test('namespace, selector and name filters narrow the list', async () => {
+    const byNs = await t.gql<Page>('{ clusters(namespace: "pgouser1") { totalCount } }');
+    assert.equal(byNs.data?.clusters.totalCount, CLUSTERS / 2);
+    const bySelector = await t.gql<Page>('{ clusters(selector: "env=prod") { totalCount } }');
+    assert.equal(bySelector.data?.clusters.totalCount, 10);
+    const byName = await t.gql<Page>('{ clusters(nameContains: "c09") { totalCount } }');
+    assert.equal(byName.data?.clusters.totalCount, 10);
+  });
+
+  test('a malformed selector is a BAD_USER_INPUT naming the selector', async () => {
+    const res = await t.gql('{ clusters(selector: "env in (prod") { totalCount } }');
+    assert.equal(res.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(res.errors?.[0]?.extensions?.field, 'selector');
+  });
+
+  test('a cursor this server did not issue is refused', async () => {
+    const res = await t.gql('{ clusters(after: "bm90LWEtY3Vyc29y!") { totalCount } }');
+    assert.equal(res.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  });
+
+  test('a single cluster is found by namespace and name, and a missing one is null', async () => {
+    const found = await t.gql<{ cluster: { name: string; port: number; primaryStorage: { size: string } } | null }>('{ cluster(namespace: "pgouser1", name: "c000") { name port primaryStorage { size } } }');
+    assert.deepEqual(found.data?.cluster, { name: 'c000', port: 5432, primaryStorage: { size: '1G' } });
+    const missing = await t.gql<{ cluster: null }>('{ cluster(namespace: "pgouser1", name: "nope") { name } }');
+    assert.equal(missing.data?.cluster, null);
+  });
+
+  test('a namespace the server does not manage is refused', async () => {
+    const res = await t.gql('{ clusters(namespace: "kube-system") { totalCount } }');
+    assert.equal(res.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  });
+
+  test('namespaces and version answer what the server manages and speaks', async () => {
+    const res = await t.gql<{ namespaces: string[]; version: { pgoVersion: string } }>('{ namespaces version { pgoVersion } }');
+    assert.deepEqual(res.data, { namespaces: ['pgouser1', 'pgouser2'], version: { pgoVersion: '4.2.4' } });
+  });
+
+  test('a query without credentials is UNAUTHENTICATED with status 401', async () => {
+    const res = await t.gql('{ version { pgoVersion } }', {}, null);
+    assert.equal(res.status, 401);
+    assert.equal(res.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  });
+
+  test('a wrong password is UNAUTHENTICATED', async () => {
+    const res = await t.gql('{ version { pgoVersion } }', {}, `Basic ${Buffer.from('pgoadmin:wrong').toString('base64')}`);
+    assert.equal(res.status, 401);
+  });
+});

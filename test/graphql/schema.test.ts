@@ -1,0 +1,84 @@
+/** The committed SDL, the request limits and the explorer page. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { schemaSdl } from '../../src/graphql/schema.js';
+import { MAX_BODY_BYTES, MAX_QUERY_DEPTH } from '../../src/graphql/limits.js';
+import { startTestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+import { REPO_ROOT } from '../support/embedded.js';
+
+function get(t: TestApp, path: string, headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    request(new URL(path, t.app.url), { ca: t.ca, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('schema and limits', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.dispose());
+
+  test('schema/schema.graphql is exactly the SDL the code builds (run `npm run schema` after changing types)', async () => {
+    assert.equal(readFileSync(join(REPO_ROOT, 'schema/schema.graphql'), 'utf8'), await schemaSdl());
+  });
+
+  test('a query nested deeper than the limit is refused with QUERY_TOO_DEEP', async () => {
+    let selection = 'name';
+    for (let i = 0; i < MAX_QUERY_DEPTH; i++) selection = `replicas { cluster { ${selection} } }`;
+    const res = await t.gql(`{ clusters { nodes { ${selection} } } }`);
+    assert.equal(res.errors?.[0]?.extensions?.code, 'QUERY_TOO_DEEP');
+  });
+
+  test('a query estimated too costly is refused with QUERY_TOO_COMPLEX before it runs', async () => {
+    const res = await t.gql('{ clusters(first: 1000) { nodes { replicas { cluster { replicas { cluster { tasks { name parameters { key value } } } } } } } } }');
+    assert.equal(res.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+  });
+
+  test('the dashboard query of 1,000 clusters with replicas and tasks is within the limits', async () => {
+    const res = await t.gql('{ clusters(first: 1000) { totalCount nodes { name state port replicas { name state } tasks { name taskType progress } } } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+  });
+
+  test('a body over the limit is refused with 413', async () => {
+    const res = await t.post('/graphql', JSON.stringify({ query: `{ version { pgoVersion } } #${'x'.repeat(MAX_BODY_BYTES)}` }), { 'Content-Type': 'application/json', Authorization: t.authorization });
+    assert.equal(res.status, 413);
+  });
+
+  test('a simple cross-site request (text/plain POST) is refused by CSRF prevention', async () => {
+    const res = await t.post('/graphql', JSON.stringify({ query: '{ version { pgoVersion } }' }), { 'Content-Type': 'text/plain', Authorization: t.authorization });
+    assert.equal(res.status, 400);
+  });
+
+  test('malformed JSON is a 400 with BAD_USER_INPUT', async () => {
+    const res = await t.post('/graphql', '{"query":', { 'Content-Type': 'application/json', Authorization: t.authorization });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /BAD_USER_INPUT/);
+  });
+
+  test('the explorer page and its scripts are served by the server itself', async () => {
+    const page = await get(t, '/graphql', { Accept: 'text/html', Authorization: t.authorization });
+    assert.equal(page.status, 200);
+    const scripts = [...page.text.matchAll(/src="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(scripts.length >= 3);
+    for (const src of scripts) {
+      assert.ok(src.startsWith('/'), `${src} is not served locally`);
+      assert.equal((await get(t, src, {})).status, 200, src);
+    }
+  });
+
+  test('the explorer page asks for credentials', async () => {
+    const page = await get(t, '/graphql', { Accept: 'text/html' });
+    assert.equal(page.status, 401);
+  });
+});

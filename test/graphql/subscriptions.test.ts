@@ -1,0 +1,112 @@
+/** Subscriptions over a real graphql-ws client against the real server and embedded API. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { pgcluster } from '../support/fixtures.js';
+import { startTestApp, subscribe } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+
+const CR = { group: 'crunchydata.com', version: 'v1', plural: 'pgclusters' };
+
+interface ClusterChanged {
+  clusterChanged: { type: string; resourceVersion: string | null; cluster: { name: string; namespace: string; labels: { key: string; value: string }[] } | null };
+}
+
+const CLUSTER_CHANGED = `subscription($namespace: String, $selector: String, $name: String, $since: String) {
+  clusterChanged(namespace: $namespace, selector: $selector, name: $name, since: $since) { type resourceVersion cluster { name namespace labels { key value } } }
+}`;
+
+describe('GraphQL subscriptions', () => {
+  let t: TestApp;
+  let custom: k8s.CustomObjectsApi;
+
+  const create = (name: string, namespace = 'pgouser1', labels: Record<string, string> = {}) => custom.createNamespacedCustomObject({ ...CR, namespace, body: pgcluster(name, namespace, labels) });
+  const label = (name: string, labels: Record<string, string | null>, namespace = 'pgouser1') =>
+    custom.patchNamespacedCustomObject({ ...CR, namespace, name, body: { metadata: { labels } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  const remove = (name: string, namespace = 'pgouser1') => custom.deleteNamespacedCustomObject({ ...CR, namespace, name });
+
+  before(async () => {
+    t = await startTestApp();
+    custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+  });
+  after(() => t.dispose());
+
+  test('a cluster subscription sees ADDED, MODIFIED and DELETED in order', async () => {
+    const sub = subscribe<ClusterChanged>(t.ws(), CLUSTER_CHANGED, { name: 'ordered' });
+    await new Promise((r) => setTimeout(r, 200));
+    await create('ordered');
+    await label('ordered', { touched: 'yes' });
+    await remove('ordered');
+    const changes = await sub.next(3);
+    assert.deepEqual(changes.map((c) => c.clusterChanged.type), ['ADDED', 'MODIFIED', 'DELETED']);
+    assert.ok(changes[1].clusterChanged.cluster?.labels.some((l) => l.key === 'touched'));
+    sub.stop();
+  });
+
+  test('a namespace filter hides changes in other namespaces', async () => {
+    const sub = subscribe<ClusterChanged>(t.ws(), CLUSTER_CHANGED, { namespace: 'pgouser2' });
+    await new Promise((r) => setTimeout(r, 200));
+    await create('elsewhere', 'pgouser1');
+    await create('here', 'pgouser2');
+    const [change] = await sub.next(1);
+    assert.equal(change.clusterChanged.cluster?.name, 'here');
+    sub.stop();
+  });
+
+  test('a selector subscription sees a cluster that starts matching as ADDED and one that stops as DELETED', async () => {
+    await create('flip');
+    const sub = subscribe<ClusterChanged>(t.ws(), CLUSTER_CHANGED, { selector: 'tier=gold' });
+    await new Promise((r) => setTimeout(r, 200));
+    await label('flip', { tier: 'gold' });
+    await label('flip', { tier: null });
+    const changes = await sub.next(2);
+    assert.deepEqual(changes.map((c) => c.clusterChanged.type), ['ADDED', 'DELETED']);
+    sub.stop();
+  });
+
+  test('a client reconnecting with the last resourceVersion it saw receives what it missed', async () => {
+    const first = subscribe<ClusterChanged>(t.ws(), CLUSTER_CHANGED, { name: 'resumed' });
+    await new Promise((r) => setTimeout(r, 200));
+    await create('resumed');
+    const [added] = await first.next(1);
+    first.stop();
+    await label('resumed', { step: 'one' });
+    await label('resumed', { step: 'two' });
+    const second = subscribe<ClusterChanged>(t.ws(), CLUSTER_CHANGED, { name: 'resumed', since: added.clusterChanged.resourceVersion });
+    const missed = await second.next(2);
+    assert.deepEqual(missed.map((c) => [c.clusterChanged.type, c.clusterChanged.cluster?.labels.find((l) => l.key === 'step')?.value]), [['MODIFIED', 'one'], ['MODIFIED', 'two']]);
+    second.stop();
+  });
+
+  test('a resume point the server no longer knows gets a RESYNC first', async () => {
+    const sub = subscribe<ClusterChanged>(t.ws(), CLUSTER_CHANGED, { name: 'whatever', since: '1' });
+    const [first] = await sub.next(1);
+    assert.equal(first.clusterChanged.type, 'RESYNC');
+    assert.equal(first.clusterChanged.cluster, null);
+    sub.stop();
+  });
+
+  test('workflowProgress sends the current state at once', async () => {
+    const created = await t.gql<{ createCluster: { workflowId: string } }>('mutation { createCluster(input: { namespace: "pgouser1", name: "wf" }) { workflowId } }');
+    const id = created.data!.createCluster.workflowId;
+    const sub = subscribe<{ workflowProgress: { id: string; steps: { name: string }[]; completed: boolean } }>(t.ws(), 'subscription($id: String!) { workflowProgress(namespace: "pgouser1", id: $id) { id steps { name } completed } }', { id });
+    const [state] = await sub.next(1);
+    assert.equal(state.workflowProgress.id, id);
+    assert.deepEqual(state.workflowProgress.steps.map((s) => s.name), ['task submitted']);
+    sub.stop();
+  });
+
+  test('taskChanged filtered by cluster sees the tasks a mutation creates', async () => {
+    const sub = subscribe<{ taskChanged: { type: string; task: { name: string; taskType: string } } }>(t.ws(), 'subscription { taskChanged(namespace: "pgouser1", cluster: "tasky") { type task { name taskType } } }');
+    await new Promise((r) => setTimeout(r, 200));
+    await t.gql('mutation { createCluster(input: { namespace: "pgouser1", name: "tasky" }) { workflowId } }');
+    const [change] = await sub.next(1);
+    assert.deepEqual(change.taskChanged, { type: 'ADDED', task: { name: 'tasky-createcluster', taskType: 'workflow' } });
+    sub.stop();
+  });
+
+  test('a connection without valid credentials is refused', async () => {
+    const sub = subscribe<ClusterChanged>(t.ws(`Basic ${Buffer.from('pgoadmin:nope').toString('base64')}`), CLUSTER_CHANGED, {});
+    await assert.rejects(sub.next(1, 3000), /4403|Forbidden/);
+  });
+});
