@@ -25,14 +25,16 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger(config.logLevel);
-  const app = await startApp({ config, mode, log });
+  const starting = startApp({ config, mode, log });
+  // Registered before the app is up: a signal during start-up still shuts down cleanly.
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down');
-    await app.close();
+    await (await starting).close();
     process.exit(0);
   };
   process.once('SIGINT', (s) => void shutdown(s));
   process.once('SIGTERM', (s) => void shutdown(s));
+  await starting;
 }
 
 await main();

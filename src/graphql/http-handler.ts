@@ -76,6 +76,8 @@ export class GraphqlHttpHandler {
       schema: options.schema,
       introspection: options.introspection,
       csrfPrevention: true,
+      // main.ts owns shutdown; Apollo's own signal handlers would re-raise the signal after stopping.
+      stopOnTerminationSignals: false,
       validationRules: [depthRule()],
       plugins: [complexityPlugin],
       // Stack traces stay in the log, never in answers.
