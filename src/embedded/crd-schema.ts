@@ -133,6 +133,13 @@ class Walker {
         continue;
       }
       const propSchema = schema.properties?.[key];
+      const fieldSchema = propSchema ?? (isJsonObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+      // As the apiserver does before defaulting: a null in a field whose schema is not nullable
+      // is dropped, or replaced by the field's default when it has one.
+      if (child === null && fieldSchema && !fieldSchema.nullable) {
+        if (fieldSchema.default !== undefined) out[key] = structuredClone(fieldSchema.default);
+        continue;
+      }
       if (propSchema) out[key] = this.walk(propSchema, child, childPath);
       else if (isJsonObject(schema.additionalProperties)) out[key] = this.walk(schema.additionalProperties, child, childPath);
       else if (schema.additionalProperties === true || preserve || (schema.type === undefined && !schema.properties)) out[key] = child;
@@ -157,7 +164,10 @@ class Walker {
     if (schema.minItems !== undefined && value.length < schema.minItems) {
       this.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${value.length}: ${path} in body should have at least ${schema.minItems} items` });
     }
-    const out = schema.items ? value.map((item, i) => this.walk(schema.items as StructuralSchema, item, `${path}[${i}]`)) : value;
+    const items = schema.items;
+    // A null item is not dropped (that would shift the indexes) but defaulted when the item schema has a default.
+    const itemValue = (item: JsonValue): JsonValue => (item === null && items && !items.nullable && items.default !== undefined ? structuredClone(items.default) : item);
+    const out = items ? value.map((item, i) => this.walk(items, itemValue(item), `${path}[${i}]`)) : value;
     const listType = schema['x-kubernetes-list-type'];
     if (listType === 'set') {
       out.forEach((item, i) => {
@@ -242,8 +252,14 @@ export function structuralSchemaProblems(schema: unknown, path = 'openAPIV3Schem
       causes.push({ reason: 'FieldValueNotSupported', field: `${at}.type`, message: `Unsupported value: ${JSON.stringify(node.type)}` });
     }
     if (root && node.type !== undefined && node.type !== 'object') causes.push({ reason: 'FieldValueInvalid', field: `${at}.type`, message: 'Invalid value: must be object at the root' });
-    if (node.properties !== undefined && node.additionalProperties !== undefined && node.additionalProperties !== false) {
+    // additionalProperties: true may accompany properties; false or a schema may not.
+    const hasProperties = isJsonObject(node.properties) && Object.keys(node.properties).length > 0;
+    if (hasProperties && node.additionalProperties !== undefined && node.additionalProperties !== true) {
       causes.push({ reason: 'FieldValueForbidden', field: `${at}.additionalProperties`, message: 'Forbidden: additionalProperties and properties are mutual exclusive' });
+    }
+    if (node.uniqueItems === true) causes.push({ reason: 'FieldValueForbidden', field: `${at}.uniqueItems`, message: 'Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic' });
+    if (node['x-kubernetes-preserve-unknown-fields'] === false) {
+      causes.push({ reason: 'FieldValueInvalid', field: `${at}.x-kubernetes-preserve-unknown-fields`, message: 'Invalid value: false: must be true or undefined' });
     }
     if (node.type === 'array' && node.items === undefined) causes.push({ reason: 'FieldValueRequired', field: `${at}.items`, message: 'Required value: must be specified for arrays' });
     if (node['x-kubernetes-list-type'] === 'map' && (!Array.isArray(node['x-kubernetes-list-map-keys']) || node['x-kubernetes-list-map-keys'].length === 0)) {

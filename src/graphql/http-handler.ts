@@ -12,6 +12,7 @@ import type { Authenticator } from '../auth/basic-auth.js';
 import { GRAPHQL_CODES } from '../protocol.js';
 import { createContext } from './context.js';
 import type { GraphQLContext, SharedContext } from './context.js';
+import { codedError } from './errors.js';
 import { complexityError, depthRule, MAX_BODY_BYTES } from './limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -83,6 +84,10 @@ export class GraphqlHttpHandler {
       // Stack traces stay in the log, never in answers.
       includeStacktraceInErrorResponses: false,
       formatError: (formatted, error) => {
+        if (error instanceof GraphQLError) {
+          const coded = codedError(error);
+          if (coded !== error) return coded.toJSON();
+        }
         if (formatted.extensions?.code === GRAPHQL_CODES.internal) options.onError?.(error);
         // Apollo re-codes every validation error; the depth rule's own code says more.
         const original = error instanceof GraphQLError ? error.originalError : undefined;

@@ -15,7 +15,6 @@ import { PolicyResolver } from '../../resolvers/policy-resolver.js';
 import { ReplicaResolver } from '../../resolvers/replica-resolver.js';
 import { SubscriptionResolver } from '../../resolvers/subscription-resolver.js';
 import { TaskResolver } from '../../resolvers/task-resolver.js';
-import { domainErrors } from './errors.js';
 
 export const RESOLVERS = [ClusterResolver, ReplicaResolver, TaskResolver, PolicyResolver, BackupResolver, FailoverResolver, MetaResolver, SubscriptionResolver] as const;
 
@@ -39,7 +38,6 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: RESOLVERS,
     validate: { forbidUnknownValues: false },
-    globalMiddlewares: [domainErrors],
     pubSub: NO_TOPICS,
   });
   return built;

@@ -13,6 +13,7 @@ import type { Authenticator } from '../auth/basic-auth.js';
 import type { Caller } from '../domain/context.js';
 import { GRAPHQL_CODES, WS_CLOSE_CODES } from '../protocol.js';
 import { createContext } from './context.js';
+import { codedError } from './errors.js';
 import type { SharedContext } from './context.js';
 import { GRAPHQL_PATH } from './http-handler.js';
 import { complexityError, depthRule } from './limits.js';
@@ -56,6 +57,11 @@ export class GraphqlWsServer {
           const caller = ctx.extra.caller as Caller;
           return { schema: options.schema, document, variableValues: payload.variables ?? null, operationName: payload.operationName ?? null, contextValue: createContext(caller, options.shared) };
         },
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if (!result.errors) return undefined;
+          return { ...result, errors: result.errors.map(codedError) };
+        },
+        onError: (_ctx, _id, _payload, errors) => errors.map(codedError),
       },
       this.wss,
     );
