@@ -32,8 +32,6 @@ export interface AppOptions {
   config: Config;
   mode: 'embedded' | 'kubeconfig' | 'in-cluster';
   log: Logger;
-  /** Introspection is on unless turned off (dashboards and the explorer use it). */
-  introspection?: boolean;
 }
 
 export interface App {
@@ -83,7 +81,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const authenticator = new AdminAuthenticator(admin, config.namespaces);
   const schema = await graphqlSchema();
   const onError = (error: unknown): void => log.error({ err: error }, 'request failed');
-  const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: options.introspection ?? true, onError });
+  const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: config.introspection, onError });
   const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator });
 
   let tls: { certPem: string; keyPem: string } | undefined;

@@ -37,6 +37,7 @@ export interface Config {
   mode: Mode;
   logLevel: LogLevel;
   watchWindow: number;
+  introspection: boolean;
 }
 
 interface Setting<K extends keyof Config> {
@@ -109,6 +110,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   tls: { key: 'tls', flag: 'tls', env: 'PGO_TLS', meaning: '`false` serves plain HTTP (explicit opt-out only)', default: 'true', parse: (raw, name) => oneOf(['true', 'false', '1', '0'] as const)(raw, name) === 'true' || raw === '1' },
   mode: { key: 'mode', flag: 'mode', env: 'PGO_MODE', meaning: '`auto`: a kubeconfig or a service account means cluster, else embedded', default: 'auto', parse: oneOf(['auto', 'embedded', 'cluster'] as const) },
   logLevel: { key: 'logLevel', flag: 'log-level', env: 'PGO_LOG_LEVEL', meaning: 'trace, debug, info, warn or error', default: 'info', parse: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const) },
+  introspection: { key: 'introspection', flag: 'introspection', env: 'PGO_INTROSPECTION', meaning: 'answer GraphQL introspection queries (the explorer and code generators need it)', default: 'true', parse: (raw, name) => oneOf(['true', 'false'] as const)(raw, name) === 'true' },
   watchWindow: { key: 'watchWindow', flag: 'watch-window', env: 'PGO_WATCH_WINDOW', meaning: 'events the embedded API keeps per kind for resuming watches (older: 410 Gone)', default: '1000', parse: integer(100, 5000) },
 };
 

@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, parse, print, specifiedRules, subscribe, validate } from 'graphql';
+import type { ExecutionArgs, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/basic-auth.js';
@@ -14,7 +14,8 @@ import type { Caller } from '../domain/context.js';
 import { GRAPHQL_CODES, WS_CLOSE_CODES } from '../protocol.js';
 import { createContext } from './context.js';
 import { codedError } from './errors.js';
-import type { SharedContext } from './context.js';
+import type { GraphQLContext, SharedContext } from './context.js';
+import { SubscriptionFanout } from './subscription-fanout.js';
 import { GRAPHQL_PATH } from './http-handler.js';
 import { complexityError, depthRule } from './limits.js';
 
@@ -27,7 +28,30 @@ export interface GraphqlWsOptions {
 /** What onConnect learns about a connection and onSubscribe reads back. */
 type ConnectionExtra = { caller?: Caller };
 
+/** Unsent bytes a client may have queued before it is disconnected as too slow. */
+export const MAX_SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Live-only subscriptions: a late joiner of a shared one sees exactly what it would alone. */
+const SHAREABLE_FIELDS = new Set(['clusterChanged', 'replicaChanged', 'taskChanged', 'policyChanged']);
+
+/**
+ * The key under which identical subscriptions share one execution, or undefined when this one must
+ * run alone (it resumes from a resourceVersion, or sends an initial state of its own).
+ */
+function shareKey(args: ExecutionArgs, managed: readonly string[]): string | undefined {
+  const operation = args.document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName));
+  if (!operation) return undefined;
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || !SHAREABLE_FIELDS.has(selection.name.value)) return undefined;
+    if (selection.arguments?.some((a) => a.name.value === 'since')) return undefined;
+  }
+  const caller = (args.contextValue as GraphQLContext).caller;
+  const visibility = managed.filter((n) => caller.canAccess(n)).join(',');
+  return JSON.stringify([print(operation), args.variableValues ?? {}, visibility]);
+}
+
 export class GraphqlWsServer {
+  private readonly fanout = new SubscriptionFanout();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   private readonly dispose: () => void | Promise<void>;
 
@@ -57,7 +81,13 @@ export class GraphqlWsServer {
           const caller = ctx.extra.caller as Caller;
           return { schema: options.schema, document, variableValues: payload.variables ?? null, operationName: payload.operationName ?? null, contextValue: createContext(caller, options.shared) };
         },
-        onNext: (_ctx, _id, _payload, _args, result) => {
+        subscribe: (args) => {
+          const key = shareKey(args, options.shared.services.ctx.namespaces);
+          return key === undefined ? subscribe(args) : this.fanout.subscribe(key, () => subscribe(args));
+        },
+        onNext: (ctx, _id, _payload, _args, result) => {
+          // A client that stops reading must not make the server hold its unsent messages.
+          if (ctx.extra.socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) ctx.extra.socket.close(WS_CLOSE_CODES.tooSlow, 'client too slow; reconnect and resync');
           if (!result.errors) return undefined;
           return { ...result, errors: result.errors.map(codedError) };
         },

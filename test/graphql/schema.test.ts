@@ -82,3 +82,18 @@ describe('schema and limits', () => {
     assert.equal(page.status, 401);
   });
 });
+
+describe('introspection turned off', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ PGO_INTROSPECTION: 'false' });
+  });
+  after(() => t.dispose());
+
+  test('an introspection query is refused while ordinary queries still work', async () => {
+    const introspection = await t.gql('{ __schema { types { name } } }');
+    assert.ok(introspection.errors?.length);
+    const ordinary = await t.gql<{ version: { pgoVersion: string } }>('{ version { pgoVersion } }');
+    assert.equal(ordinary.data?.version.pgoVersion, '4.2.4');
+  });
+});

@@ -105,6 +105,19 @@ describe('GraphQL subscriptions', () => {
     sub.stop();
   });
 
+  test('twenty identical subscriptions on two connections all receive the change', async () => {
+    const query = 'subscription { clusterChanged(namespace: "pgouser1", name: "shared") { type cluster { name } } }';
+    const clients = [t.ws(), t.ws()];
+    const subs = Array.from({ length: 20 }, (_, i) => subscribe<ClusterChanged>(clients[i % 2], query));
+    await new Promise((r) => setTimeout(r, 300));
+    await create('shared');
+    for (const sub of subs) {
+      const [change] = await sub.next(1);
+      assert.equal(change.clusterChanged.cluster?.name, 'shared');
+      sub.stop();
+    }
+  });
+
   test('a connection without valid credentials is refused', async () => {
     const sub = subscribe<ClusterChanged>(t.ws(`Basic ${Buffer.from('pgoadmin:nope').toString('base64')}`), CLUSTER_CHANGED, {});
     await assert.rejects(sub.next(1, 3000), /4403|Forbidden/);
