@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json ./
 COPY src ./src
+COPY schema ./schema
+COPY resolvers ./resolvers
 COPY test ./test
 COPY bench ./bench
 COPY crds ./crds
@@ -24,6 +26,8 @@ RUN groupadd --system --gid 10001 pgo \
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/schema ./dist/schema
+COPY --from=build /app/dist/resolvers ./dist/resolvers
 COPY --from=build /app/crds ./crds
 USER 10001:10001
 EXPOSE 8443
