@@ -1,5 +1,8 @@
-import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { BackrestBackupInput, BackrestRestoreInput, PgdumpBackupInput, PgdumpRestoreInput } from '../schema/inputs.js';
+import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Basebackup, toBasebackup } from '../schema/basebackup.js';
+import { PGBACKUP } from '../src/domain/custom-resources.js';
+import { visibleList } from './visibility.js';
+import { BackrestBackupInput, BackrestRestoreInput, BasebackupInput, PgdumpBackupInput, PgdumpRestoreInput } from '../schema/inputs.js';
 import { Task, toTask } from '../schema/task.js';
 import type { CreatedTask } from '../src/domain/backup-service.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
@@ -18,8 +21,25 @@ function defined<T extends object>(input: T): T {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as T;
 }
 
+@ObjectType()
+class BasebackupPayload {
+  @Field(() => Basebackup) backup!: Basebackup;
+  @Field(() => String) workflowId!: string;
+}
+
 @Resolver()
 export class BackupResolver {
+  @Query(() => [Basebackup], { description: 'Legacy pg_basebackups (Pgbackup resources) of a namespace.' })
+  basebackups(@Arg('namespace', () => String) namespace: string, @Ctx() ctx: GraphQLContext): Basebackup[] {
+    return visibleList(ctx, PGBACKUP, { namespace }).map(toBasebackup);
+  }
+
+  @Mutation(() => BasebackupPayload, { description: 'Take a legacy pg_basebackup; re-submits the existing one of the cluster.' })
+  async basebackup(@Arg('input', () => BasebackupInput) input: BasebackupInput, @Ctx() ctx: GraphQLContext): Promise<BasebackupPayload> {
+    const created = await ctx.services.backups.basebackup(ctx.caller, defined(input));
+    return { backup: toBasebackup(created.backup), workflowId: created.workflowId };
+  }
+
   @Mutation(() => TaskPayload, { description: 'Take a pgBackRest backup (4.2.4 `pgo backup`).' })
   async backrestBackup(@Arg('input', () => BackrestBackupInput) input: BackrestBackupInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.backups.backrestBackup(ctx.caller, defined(input)));

@@ -83,10 +83,12 @@ export class ClusterResolver {
     return (await ctx.loaders.tasks.load(clusterKey(cluster.namespace, cluster.name))).map(toTask);
   }
 
-  @FieldResolver(() => [Task], { description: 'Backup tasks (pgBackRest backups) of the cluster.' })
+  @FieldResolver(() => [Task], { description: 'Backup tasks of the cluster: pgBackRest backups and pg_dump backups, with their progress.' })
   async backups(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Task[]> {
     const tasks = await ctx.loaders.tasks.load(clusterKey(cluster.namespace, cluster.name));
-    return tasks.filter((t) => t.spec.tasktype === TASK_TYPES.backrest && t.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup).map(toTask);
+    const backrest = tasks.filter((t) => t.spec.tasktype === TASK_TYPES.backrest && t.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup);
+    const pgdump = (await ctx.loaders.pgdumpTasks.load(cluster.namespace)).get(cluster.name) ?? [];
+    return [...backrest, ...pgdump].map(toTask);
   }
 
   @FieldResolver(() => [Workflow], { description: 'Workflows of the cluster (creation, restores).' })

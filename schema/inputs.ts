@@ -181,3 +181,12 @@ export class FailoverInput {
   @Field(() => String) cluster!: string;
   @Field(() => String, { description: 'The replica Deployment to promote.' }) target!: string;
 }
+
+@InputType({ description: 'A legacy pg_basebackup (4.2.4 kept the route; its CLI no longer offered it).' })
+export class BasebackupInput {
+  @Field(() => String) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) namespace!: string;
+  @Field(() => String) cluster!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(63) storageConfig?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) pvcName?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) options?: string;
+}

@@ -134,5 +134,7 @@ export function emptyResources(): PgContainerResources {
 
 /** A new custom resource object ready to POST. */
 export function customResource<S>(handle: ResourceHandle, namespace: string, name: string, labels: Record<string, string>, spec: S): CustomResource<S> {
-  return { apiVersion: handle.apiVersion, kind: handle.kind, metadata: { name, namespace, labels }, spec };
+  // No labels means no `labels` key, as Kubernetes serialises an empty map (pg_dump tasks have none).
+  const metadata = Object.keys(labels).length > 0 ? { name, namespace, labels } : { name, namespace };
+  return { apiVersion: handle.apiVersion, kind: handle.kind, metadata, spec };
 }
