@@ -9,7 +9,7 @@ import { ChangeType } from '../schema/enums.js';
 import { Policy, toPolicy } from '../schema/policy.js';
 import { Replica, toReplica } from '../schema/replica.js';
 import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
-import { LABELS, TASK_TYPES } from '../src/domain/constants.js';
+import { BACKREST_COMMANDS, LABELS, TASK_TYPES } from '../src/domain/constants.js';
 import type { Pgcluster, Pgpolicy, Pgreplica, Pgtask } from '../src/domain/custom-resources.js';
 import { PGTASK } from '../src/domain/custom-resources.js';
 import { changeStream } from '../src/graphql/change-stream.js';
@@ -117,6 +117,19 @@ export class SubscriptionResolver {
     return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
   }
 
+  @Subscription(() => TaskChange, {
+    subscribe: (data) => backupChanges(data as SubscribeResolverData<unknown, { namespace?: string | null; cluster?: string | null; since?: string | null }, GraphQLContext>),
+    description: 'Changes to backups (pgBackRest and pg_dump backup tasks), by namespace and cluster: watch a backup run.',
+  })
+  backupChanged(
+    @Root() c: Change,
+    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
+    @Arg('cluster', () => String, { nullable: true }) _cluster?: string,
+    @Arg('since', () => String, SINCE) _since?: string,
+  ): TaskChange {
+    return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
+  }
+
   @Subscription(() => PolicyChange, { subscribe: (data) => stream('Pgpolicy', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to policies.' })
   policyChanged(
     @Root() c: Change,
@@ -134,6 +147,22 @@ export class SubscriptionResolver {
   })
   workflowProgress(@Root() workflow: Workflow, @Arg('namespace', () => String) _namespace: string, @Arg('id', () => String) _id: string): Workflow {
     return workflow;
+  }
+}
+
+function isBackupTask(task: Pgtask): boolean {
+  if (task.spec.tasktype === TASK_TYPES.pgdump) return true;
+  return task.spec.tasktype === TASK_TYPES.backrest && task.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup;
+}
+
+/** Backup tasks are Pgtasks of two types; pg_dump ones carry no labels, so the cluster is matched on the parameter. */
+async function* backupChanges(data: SubscribeResolverData<unknown, { namespace?: string | null; cluster?: string | null; since?: string | null }, GraphQLContext>): AsyncGenerator<Change> {
+  const { context, args } = data;
+  const filter = hubFilter('Pgtask', context, { namespace: args.namespace ?? null });
+  for await (const c of changeStream(context, { filter, since: args.since ?? undefined })) {
+    const task = c.event?.object as Pgtask | undefined;
+    if (task && (!isBackupTask(task) || (args.cluster && task.spec.parameters?.['pg-cluster'] !== args.cluster))) continue;
+    yield c;
   }
 }
 

@@ -105,6 +105,17 @@ describe('GraphQL subscriptions', () => {
     sub.stop();
   });
 
+  test('backupChanged sees a pg_dump backup task of its cluster and not other tasks', async () => {
+    const sub = subscribe<{ backupChanged: { type: string; task: { name: string } } }>(t.ws(), 'subscription { backupChanged(namespace: "pgouser1", cluster: "dumped") { type task { name } } }');
+    await new Promise((r) => setTimeout(r, 200));
+    const task = (name: string, tasktype: string) => ({ apiVersion: 'crunchydata.com/v1', kind: 'Pgtask', metadata: { name, namespace: 'pgouser1' }, spec: { namespace: 'pgouser1', name, tasktype, status: '', parameters: { 'pg-cluster': 'dumped' } } });
+    await custom.createNamespacedCustomObject({ group: 'crunchydata.com', version: 'v1', namespace: 'pgouser1', plural: 'pgtasks', body: task('dumped-failover', 'failover') });
+    await custom.createNamespacedCustomObject({ group: 'crunchydata.com', version: 'v1', namespace: 'pgouser1', plural: 'pgtasks', body: task('backup-dumped-pgdump', 'pgdump') });
+    const [change] = await sub.next(1);
+    assert.deepEqual(change.backupChanged, { type: 'ADDED', task: { name: 'backup-dumped-pgdump' } });
+    sub.stop();
+  });
+
   test('twenty identical subscriptions on two connections all receive the change', async () => {
     const query = 'subscription { clusterChanged(namespace: "pgouser1", name: "shared") { type cluster { name } } }';
     const clients = [t.ws(), t.ws()];
