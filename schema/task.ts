@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { LABELS } from '../src/domain/constants.js';
+import { LABELS, TASK_TYPES } from '../src/domain/constants.js';
+import { TaskType } from './enums.js';
 import type { Pgtask } from '../src/domain/custom-resources.js';
 import { toWorkflow } from '../src/domain/workflow-service.js';
 import { KeyValue, keyValues } from './common.js';
@@ -9,7 +10,8 @@ export class Task {
   @Field(() => ID) id!: string;
   @Field(() => String) namespace!: string;
   @Field(() => String) name!: string;
-  @Field(() => String, { description: 'The 4.2.4 task type, e.g. backrest, pgdump, failover, delete-data, workflow.' }) taskType!: string;
+  @Field(() => String, { description: 'The 4.2.4 task type string, e.g. backrest, pgdump, failover, delete-data, workflow.' }) taskType!: string;
+  @Field(() => TaskType, { nullable: true, description: 'The task type as an enum; null for a type 4.2.4 did not define.' }) type!: string | null;
   @Field(() => String, { nullable: true, description: 'The cluster it concerns, when it concerns one.' }) clusterName!: string | null;
   @Field(() => String, { description: 'Free-text progress the controllers write (`spec.status`), e.g. "job completed".' }) progress!: string;
   @Field(() => String, { description: 'Controller state (`status.state`), e.g. "pgtask Processed".' }) state!: string;
@@ -19,6 +21,8 @@ export class Task {
   @Field(() => String) createdAt!: string;
 }
 
+const KNOWN_TASK_TYPES = new Set<string>(Object.values(TASK_TYPES));
+
 export function toTask(cr: Pgtask): Task {
   const parameters = cr.spec.parameters ?? {};
   return {
@@ -26,6 +30,7 @@ export function toTask(cr: Pgtask): Task {
     namespace: cr.metadata.namespace ?? '',
     name: cr.metadata.name,
     taskType: cr.spec.tasktype ?? '',
+    type: KNOWN_TASK_TYPES.has(cr.spec.tasktype) ? cr.spec.tasktype : null,
     clusterName: cr.metadata.labels?.[LABELS.pgCluster] ?? parameters['pg-cluster'] ?? null,
     progress: cr.spec.status ?? '',
     state: cr.status?.state ?? '',
