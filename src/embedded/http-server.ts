@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { readLimitedBody } from '../http/read-body.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { isJsonObject } from '../json.js';
 import type { ApiCore, DeleteOptions, FieldValidation, ListOptions, Propagation, WriteOptions, WriteResult } from './api-core.js';
@@ -61,28 +62,10 @@ function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, error.code, JSON.stringify(error.toStatus()));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      reject(tooLarge());
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(tooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const body = await readLimitedBody(req, MAX_BODY_BYTES);
+  if (body === undefined) throw tooLarge();
+  return body;
 }
 
 function mediaType(req: IncomingMessage): string {

@@ -9,6 +9,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/basic-auth.js';
+import { readLimitedBody } from '../http/read-body.js';
 import { GRAPHQL_CODES } from '../protocol.js';
 import { createContext } from './context.js';
 import type { GraphQLContext, SharedContext } from './context.js';
@@ -33,29 +34,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function errorBody(message: string, code: string): { errors: GraphQLFormattedError[] } {
   return { errors: [{ message, extensions: { code } }] };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      req.resume();
-      resolve(undefined);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 const complexityPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -110,7 +88,7 @@ export class GraphqlHttpHandler {
       sendJson(res, 401, errorBody('authentication required: send HTTP basic credentials', GRAPHQL_CODES.unauthenticated), { 'WWW-Authenticate': 'Basic realm="pgo"' });
       return;
     }
-    const raw = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    const raw = req.method === 'POST' ? await readLimitedBody(req, MAX_BODY_BYTES) : Buffer.alloc(0);
     if (raw === undefined) {
       sendJson(res, 413, errorBody(`request body exceeds ${MAX_BODY_BYTES} bytes`, GRAPHQL_CODES.badUserInput));
       return;
