@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { LABELS, TASK_TYPES } from '../src/domain/constants.js';
+import { LABELS, TASK_TYPES, WORKFLOW_STEPS } from '../src/domain/constants.js';
 import { TaskType } from './enums.js';
 import type { Pgtask } from '../src/domain/custom-resources.js';
 import { toWorkflow } from '../src/domain/workflow-service.js';
@@ -62,6 +62,12 @@ export class Workflow {
   @Field(() => String) resourceVersion!: string;
 }
 
+/** Steps recorded within the same second keep the order a workflow goes through them. */
+function stepOrder(name: string): number {
+  const index = (Object.values(WORKFLOW_STEPS) as string[]).indexOf(name);
+  return index < 0 ? Number.MAX_SAFE_INTEGER : index;
+}
+
 export const FINAL_WORKFLOW_STEPS: readonly string[] = ['task completed', 'restored Primary created', 'clone 3: cluster creating'];
 
 export function toWorkflowType(cr: Pgtask): Workflow {
@@ -69,7 +75,7 @@ export function toWorkflowType(cr: Pgtask): Workflow {
   const steps = Object.entries(w.parameters)
     .filter(([k]) => !NON_STEP_KEYS.has(k))
     .map(([name, at]) => ({ name, at }))
-    .sort((a, b) => a.at.localeCompare(b.at) || a.name.localeCompare(b.name));
+    .sort((a, b) => a.at.localeCompare(b.at) || stepOrder(a.name) - stepOrder(b.name));
   return {
     id: w.id,
     namespace: w.namespace,

@@ -12,6 +12,8 @@ import type { Config } from './config.js';
 import type { ServiceContext } from './domain/context.js';
 import { defaultSettings } from './domain/settings.js';
 import { startEmbeddedServer } from './embedded/embedded-server.js';
+import { NodeRuntime } from './embedded/node-runtime.js';
+import { ControllerManager } from '../controllers/manager.js';
 import type { EmbeddedServer } from './embedded/embedded-server.js';
 import { ChangeLog } from './graphql/change-log.js';
 import { explorerHandler } from './graphql/explorer.js';
@@ -41,6 +43,7 @@ export interface App {
   readonly admin: Credentials;
   readonly cache: WatchCache;
   readonly writer: KubeWriter;
+  readonly controllers: ControllerManager;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,22 @@ export async function startApp(options: AppOptions): Promise<App> {
   const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: config.namespaces, now: () => new Date() };
   const shared = { services: createServices(ctx), hub: cache.hub, changes: new ChangeLog(cache.hub, CUSTOM_RESOURCES.map((h) => h.kind)) };
 
+  const manager = new ControllerManager({
+    cache,
+    hub: cache.hub,
+    writer,
+    settings: ctx.settings,
+    leaseNamespace: config.operatorNamespace,
+    onLeadership: (leading) => log.info({ identity: manager.identity }, leading ? 'leading: controllers started' : 'no longer leading: controllers stopped'),
+    onError: (error) => log.warn({ err: error }, 'reconcile failed; retrying'),
+  });
+  // The simulated kubelet exists only beside the embedded API; a real cluster has real nodes.
+  const runtime = embedded ? new NodeRuntime({ cache, hub: cache.hub, writer, delayMs: config.runtimeDelayMs, onError: (error) => log.warn({ err: error }, 'simulated node runtime error') }) : undefined;
+  void cache.synced().then(() => {
+    manager.start();
+    runtime?.start();
+  });
+
   const admin = ensureAdminCredentials(config.dataDir, config.adminUsername, config.adminPassword);
   if (config.adminPassword === undefined) log.info({ file: join(config.dataDir, 'admin-credentials') }, `administrator ${admin.username}: password in the admin-credentials file`);
   const authenticator = new AdminAuthenticator(admin, config.namespaces);
@@ -101,8 +120,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     admin,
     cache,
     writer,
+    controllers: manager,
     close: async () => {
       await api.close();
+      await runtime?.stop();
+      await manager.stop();
       shared.changes.close();
       await cache.stop();
       writer.close();

@@ -46,6 +46,20 @@ export class KubeWriter {
     this.raw = new RawKubeClient(kc);
   }
 
+  /** A fresh read from the API, for the few objects that must not come from the cache (leases). */
+  async read<T extends KubeObject>(handle: ResourceHandle<T>, namespace: string, name: string): Promise<T | undefined> {
+    this.requests++;
+    const res = await this.raw.request('GET', itemPath(handle, namespace, name));
+    if (res.status === 404) return undefined;
+    if (res.status < 200 || res.status > 299) throw toError(res.status, res.body, `GET ${handle.plural}/${name}`);
+    return res.body as T;
+  }
+
+  /** Replaces an object; its resourceVersion makes this a compare-and-swap (409 when stale). */
+  async replace<T extends KubeObject>(handle: ResourceHandle<T>, object: T): Promise<T> {
+    return this.send<T>('PUT', itemPath(handle, object.metadata.namespace, object.metadata.name), { body: object });
+  }
+
   async create<T extends KubeObject>(handle: ResourceHandle<T>, object: T): Promise<T> {
     return this.send<T>('POST', collectionPath(handle, object.metadata.namespace), { body: object });
   }
@@ -82,7 +96,7 @@ export class KubeWriter {
     this.raw.close();
   }
 
-  private async send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, options: { body: unknown; contentType?: string }): Promise<T> {
+  private async send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: { body: unknown; contentType?: string }): Promise<T> {
     this.requests++;
     const res = await this.raw.request(method, path, options);
     if (res.status < 200 || res.status > 299) throw toError(res.status, res.body, `${method} ${path}`);

@@ -1,0 +1,192 @@
+/**
+ * Pgcluster: builds what 4.2.4 built for a new cluster (reference §4.1) and runs the bootstrap
+ * chain up to the stanza-create task (§4.6). Level-triggered: every step checks the cache first,
+ * so a second run over a converged cluster writes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { CLUSTER_STATES, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES, CREATED_MESSAGE, BACKREST_COMMANDS } from '../src/domain/constants.js';
+import { customResource, PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
+import type { Pgcluster } from '../src/domain/custom-resources.js';
+import { names } from '../src/domain/naming.js';
+import { podReady } from '../src/domain/pods.js';
+import type { PgoSettings } from '../src/domain/settings.js';
+import { taskObject } from '../src/domain/task-factory.js';
+import { CONFIGMAPS, DEPLOYMENTS, PODS, PVCS, SERVICES } from '../src/kube/resources.js';
+import type { KubeObject } from '../src/kube/resources.js';
+import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import type { ControllerContext } from './kube-helpers.js';
+import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
+import type { Controller, ReconcileResult } from './runtime.js';
+import { clusterPorts, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
+
+export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
+
+export class ClusterController implements Controller {
+  readonly name = 'pgcluster';
+  readonly kind = 'Pgcluster';
+  readonly watches = [
+    { kind: 'Deployment', keys: ownedBy('Pgcluster') },
+    { kind: 'Service', keys: ownedBy('Pgcluster') },
+    { kind: 'Pod', keys: byClusterLabel },
+    { kind: 'Pgtask', keys: byClusterLabel },
+  ];
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly settings: PgoSettings,
+  ) {}
+
+  allKeys(): string[] {
+    return this.ctx.cache.list(PGCLUSTER).map(keyOf);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    let cluster = this.ctx.cache.get(PGCLUSTER, namespace, name);
+    if (!cluster || cluster.metadata.deletionTimestamp) return;
+    const state = cluster.status?.state;
+    if (!state || state === CLUSTER_STATES.created) {
+      cluster = (await tolerateMissing(this.ctx.writer.patchStatus(PGCLUSTER, namespace, name, { state: CLUSTER_STATES.processed, message: PROCESSED_MESSAGE }))) ?? cluster;
+      await recordEvent(this.ctx, cluster, 'Normal', 'Processed', PROCESSED_MESSAGE);
+    }
+    if (!cluster.metadata.labels?.[LABELS.pgClusterId]) {
+      // 4.2.4 kept the id in memory and usually lost it (reference §11 item 5): persisted here.
+      cluster = (await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, namespace, name, { metadata: { labels: { [LABELS.pgClusterId]: randomUUID() } } }))) ?? cluster;
+    }
+    await this.build(cluster);
+    await this.labelPods(cluster);
+    await this.onPrimaryReady(cluster);
+  }
+
+  private async build(cluster: Pgcluster): Promise<void> {
+    const { ctx, settings } = this;
+    const ns = cluster.metadata.namespace ?? '';
+    const name = cluster.metadata.name;
+    const serviceType = cluster.spec.userlabels?.[USER_LABELS.serviceType] || settings.serviceType;
+    const primaryPvc = cluster.spec.PrimaryStorage.storagetype === 'existing' ? cluster.spec.PrimaryStorage.name : pvc(ns, name, name, cluster.spec.PrimaryStorage) ? name : undefined;
+    const primaryPvcObject = pvc(ns, name, name, cluster.spec.PrimaryStorage);
+    // PVCs carry no ownerReference: deleting a cluster may keep its data (reference §7.11).
+    if (primaryPvcObject) await ensure(ctx, PVCS, primaryPvcObject);
+    await ensure(ctx, SERVICES, withOwner(service(ns, name, name, serviceType, clusterPorts(cluster, false)), cluster));
+    await ensure(ctx, SERVICES, withOwner(service(ns, name, names.repoDeployment(name), 'ClusterIP', [{ name: '', port: 2022 }], { [LABELS.backrestRepo]: 'true' }), cluster));
+    const repoPvc = pvc(ns, name, `${name}-pgbr-repo`, cluster.spec.BackrestStorage);
+    if (repoPvc) await ensure(ctx, PVCS, repoPvc);
+    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings), cluster));
+    await ensure(ctx, CONFIGMAPS, withOwner(pghaConfigMap(cluster, settings), cluster));
+    if (cluster.spec.status === SPEC_STATUS.completed) return;
+
+    const labels = this.instanceLabels(cluster);
+    await ensure(ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name, pvcName: primaryPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings, init: true }), cluster));
+    await this.initialReplicas(cluster, labels);
+    const clusterLabels = { ...validUserLabels(cluster.spec.userlabels), ...labels, [LABELS.currentPrimary]: name };
+    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels: clusterLabels } }));
+    await tolerateMissing(
+      this.ctx.writer.jsonPatch(PGCLUSTER, ns, name, [
+        { op: 'replace', path: '/spec/status', value: SPEC_STATUS.completed },
+        { op: 'replace', path: '/spec/PrimaryStorage/name', value: primaryPvc ?? '' },
+      ]),
+    );
+    await recordEvent(ctx, cluster, 'Normal', 'CreateCluster', `created the objects of cluster ${name}`);
+  }
+
+  /** Labels of the primary Deployment and its pods (reference §6.1). */
+  private instanceLabels(cluster: Pgcluster): Record<string, string> {
+    const name = cluster.metadata.name;
+    return {
+      ...validUserLabels(cluster.spec.userlabels),
+      [LABELS.name]: name,
+      [LABELS.pgCluster]: cluster.spec.clustername || name,
+      [LABELS.deploymentName]: name,
+      [LABELS.pgouser]: cluster.metadata.labels?.[LABELS.pgouser] ?? '',
+      [LABELS.pgClusterId]: cluster.metadata.labels?.[LABELS.pgClusterId] ?? '',
+      [LABELS.pghaScope]: name,
+    };
+  }
+
+  /** Creates the replicas asked for at creation that do not exist yet (so a retry adds none twice). */
+  private async initialReplicas(cluster: Pgcluster, labels: Record<string, string>): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const wanted = Number(cluster.spec.replicas) || 0;
+    const existing = this.ctx.cache.byCluster(PGREPLICA, ns, cluster.metadata.name).length;
+    const userlabels = { ...labels, [USER_LABELS.nodeLabelKey]: '', [USER_LABELS.nodeLabelValue]: '' };
+    for (let i = existing; i < wanted; i++) {
+      const replicaName = names.replica(cluster.metadata.name);
+      const replica = customResource(PGREPLICA, ns, replicaName, { [LABELS.pgCluster]: cluster.metadata.name, [LABELS.name]: replicaName }, {
+        namespace: ns,
+        name: replicaName,
+        clustername: cluster.metadata.name,
+        replicastorage: { ...cluster.spec.ReplicaStorage },
+        containerresources: { ...cluster.spec.ContainerResources },
+        status: '',
+        userlabels,
+      });
+      await ensure(this.ctx, PGREPLICA, replica);
+      await tolerateMissing(this.ctx.writer.patchStatus(PGREPLICA, ns, replicaName, { state: REPLICA_STATES.created, message: CREATED_MESSAGE }));
+    }
+  }
+
+  /** The pod controller's `service-name` rule (reference §4.6). */
+  private async labelPods(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const name = cluster.metadata.name;
+    for (const pod of this.ctx.cache.byCluster(PODS, ns, name)) {
+      const labels = pod.metadata.labels ?? {};
+      if (labels[LABELS.pgDatabase] !== 'true' || labels[LABELS.serviceName] || pod.metadata.deletionTimestamp) continue;
+      const deploymentName = labels[LABELS.deploymentName] ?? '';
+      const deployment = this.ctx.cache.get(DEPLOYMENTS, ns, deploymentName);
+      const serviceName = deployment?.metadata.labels?.[LABELS.serviceName] ?? (this.ctx.cache.get(PGREPLICA, ns, deploymentName) ? names.replicaService(name) : name);
+      await tolerateMissing(this.ctx.writer.mergePatch(PODS, ns, pod.metadata.name, { metadata: { labels: { [LABELS.serviceName]: serviceName } } }));
+      if (deployment && !deployment.metadata.labels?.[LABELS.serviceName]) {
+        await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deploymentName, { metadata: { labels: { [LABELS.serviceName]: serviceName } } }));
+      }
+    }
+  }
+
+  /** The primary-readiness block (reference §4.6 step 3), each step done once. */
+  private async onPrimaryReady(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const name = cluster.metadata.name;
+    const primary = this.ctx.cache.byCluster(PODS, ns, name).find((p) => p.metadata.labels?.[LABELS.serviceName] === name && p.metadata.labels?.[LABELS.role] === POD_ROLES.primary && podReady(p));
+    if (!primary) return;
+    const configMap = this.ctx.cache.get(CONFIGMAPS, ns, `${name}-pgha-default-config`);
+    if ((configMap?.data as Record<string, string> | undefined)?.init === 'true') {
+      await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${name}-pgha-default-config`, { data: { init: 'false' } }));
+    }
+    await this.applyCreationPolicies(cluster, primary);
+    const workflow = this.ctx.cache.get(PGTASK, ns, names.workflowTask(name, WORKFLOW_TYPES.createCluster));
+    if (workflow && !workflow.spec.parameters?.[WORKFLOW_STEPS.completed]) {
+      const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, workflow.metadata.name, { spec: { parameters: { [WORKFLOW_STEPS.completed]: at } } }));
+      await recordEvent(this.ctx, cluster, 'Normal', 'CreateClusterCompleted', `the primary of cluster ${name} is ready`);
+    }
+    const stanza = `${name}-stanza-create`;
+    if (cluster.metadata.labels?.[LABELS.backrest] === 'true' && cluster.status?.state !== CLUSTER_STATES.initialized && !this.ctx.cache.get(PGTASK, ns, stanza)) {
+      const repo = this.ctx.cache.byCluster(PODS, ns, name).find((p) => p.metadata.labels?.[LABELS.backrestRepo] === 'true');
+      if (!repo) return;
+      await ensure(
+        this.ctx,
+        PGTASK,
+        taskObject({
+          namespace: ns,
+          name: stanza,
+          tasktype: TASK_TYPES.backrest,
+          labels: { [LABELS.pgCluster]: name },
+          parameters: { 'job-name': stanza, 'pg-cluster': name, podname: repo.metadata.name, containername: 'pgo-backrest-repo', 'backrest-command': BACKREST_COMMANDS.stanzaCreate, 'backrest-opts': '', 'backrest-storage-type': cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] ?? '' },
+        }),
+      );
+    }
+  }
+
+  /** Policies named at creation: labelled on the cluster and its primary Deployment, then the task goes. */
+  private async applyCreationPolicies(cluster: Pgcluster, primary: KubeObject): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const task = this.ctx.cache.get(PGTASK, ns, names.policiesTask(cluster.metadata.name));
+    if (!task) return;
+    const labels = Object.fromEntries(Object.keys(task.spec.parameters ?? {}).map((policy) => [policy, 'pgpolicy']));
+    const deployment = primary.metadata.labels?.[LABELS.deploymentName];
+    if (deployment) await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deployment, { metadata: { labels } }));
+    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, cluster.metadata.name, { metadata: { labels } }));
+    await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
+    await recordEvent(this.ctx, cluster, 'Normal', 'ApplyPolicy', `applied policies ${Object.keys(labels).join(', ')}`);
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * Pgtask: marks each task Processed, then carries it out by type (reference §5) — through a Job
+ * where 4.2.4 used one, reading the Job's status level-triggered, so a completion that happened
+ * while no controller ran is still seen, and a failed Job surfaces as a failed task with its
+ * reason (reference §11 item 8).
+ */
+import { randomBytes } from 'node:crypto';
+import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, POD_ROLES, SPEC_STATUS, TASK_STATES, TASK_TYPES } from '../src/domain/constants.js';
+import { PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
+import type { Pgcluster, Pgtask } from '../src/domain/custom-resources.js';
+import { names } from '../src/domain/naming.js';
+import type { PgoSettings } from '../src/domain/settings.js';
+import { taskObject } from '../src/domain/task-factory.js';
+import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
+import type { KubeObject, ResourceHandle } from '../src/kube/resources.js';
+import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import type { ControllerContext } from './kube-helpers.js';
+import { keyOf, ownedBy, splitKey } from './runtime.js';
+import type { Controller, ReconcileResult } from './runtime.js';
+import { job } from './templates.js';
+
+export const TASK_PROCESSED_MESSAGE = 'Successfully processed Pgtask by controller';
+/** Label tying a Job to the task it carries out, for Jobs that must outlive their task. */
+export const TASK_LABEL = LABELS.pgTask;
+
+interface JobState {
+  done: boolean;
+  failed: boolean;
+  reason: string;
+}
+
+function jobState(j: KubeObject | undefined): JobState | undefined {
+  if (!j) return undefined;
+  const status = (j.status ?? {}) as { succeeded?: number; failed?: number; conditions?: { type: string; status: string; message?: string; reason?: string }[] };
+  const failedCondition = status.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  if ((status.failed ?? 0) > 0 || failedCondition) return { done: true, failed: true, reason: failedCondition?.message ?? failedCondition?.reason ?? 'the job failed' };
+  return { done: (status.succeeded ?? 0) > 0, failed: false, reason: '' };
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class TaskController implements Controller {
+  readonly name = 'pgtask';
+  readonly kind = 'Pgtask';
+  readonly watches = [
+    { kind: 'Job', keys: (j: KubeObject) => [...ownedBy('Pgtask')(j), ...(j.metadata.labels?.[TASK_LABEL] ? [`${j.metadata.namespace}/${j.metadata.labels[TASK_LABEL]}`] : [])] },
+    { kind: 'Pod', keys: (p: KubeObject) => (p.metadata.labels?.[LABELS.backrestRepo] === 'true' ? this.ctx.cache.byCluster(PGTASK, p.metadata.namespace ?? '', p.metadata.labels[LABELS.pgCluster] ?? '').map(keyOf) : []) },
+  ];
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly settings: PgoSettings,
+  ) {}
+
+  allKeys(): string[] {
+    return this.ctx.cache.list(PGTASK).map(keyOf);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    let task = this.ctx.cache.get(PGTASK, namespace, name);
+    if (!task || task.metadata.deletionTimestamp) return;
+    if (task.status?.state !== TASK_STATES.processed) {
+      task = (await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, namespace, name, { state: TASK_STATES.processed, message: TASK_PROCESSED_MESSAGE }))) ?? task;
+    }
+    switch (task.spec.tasktype) {
+      case TASK_TYPES.backrest:
+        return this.backrest(task);
+      case TASK_TYPES.deleteData:
+        return this.deleteData(task);
+      case TASK_TYPES.failover:
+        return this.failover(task);
+      case TASK_TYPES.pgdump:
+        return this.jobTask(task, this.pgdumpJob(task));
+      default:
+        return;
+    }
+  }
+
+  private cluster(task: Pgtask): Pgcluster | undefined {
+    const name = task.spec.parameters?.['pg-cluster'] ?? task.metadata.labels?.[LABELS.pgCluster] ?? '';
+    return this.ctx.cache.get(PGCLUSTER, task.metadata.namespace ?? '', name);
+  }
+
+  private async setProgress(task: Pgtask, progress: string, message?: string): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    if (task.spec.status !== progress) await tolerateMissing(this.ctx.writer.jsonPatch(PGTASK, ns, task.metadata.name, [{ op: 'replace', path: '/spec/status', value: progress }]));
+    if (message !== undefined && task.status?.message !== message) await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, ns, task.metadata.name, { state: TASK_STATES.processed, message }));
+  }
+
+  /** pgBackRest stanza-create and backups (reference §5.7). */
+  private async backrest(task: Pgtask): Promise<ReconcileResult | void> {
+    if (task.spec.status === SPEC_STATUS.jobCompleted || task.spec.status === SPEC_STATUS.jobError) return;
+    const ns = task.metadata.namespace ?? '';
+    const p = task.spec.parameters ?? {};
+    const cluster = this.cluster(task);
+    if (!cluster) return;
+    const command = p['backrest-command'] ?? BACKREST_COMMANDS.backup;
+    const jobName = p['job-name'] || task.metadata.name;
+    const labels: Record<string, string> = { [LABELS.backrest]: 'true', [LABELS.backrestJob]: 'true', [LABELS.backrestCommand]: command };
+    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (task.metadata.labels?.[key]) labels[key] = task.metadata.labels[key];
+    if (p[LABELS.backupType]) labels[LABELS.backupType] = p[LABELS.backupType];
+    const created = await ensure(
+      this.ctx,
+      JOBS,
+      withOwner(
+        job({
+          namespace: ns,
+          name: jobName,
+          cluster: cluster.metadata.name,
+          image: `${this.settings.pgoImagePrefix}/pgo-backrest:${this.settings.pgoImageTag}`,
+          serviceAccount: 'pgo-backrest',
+          labels,
+          env: { COMMAND: command, COMMAND_OPTS: p['backrest-opts'] ?? '', PITR_TARGET: '', PODNAME: p.podname ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${cluster.metadata.name}`, PGBACKREST_REPO_PATH: `/backrestrepo/${names.repoDeployment(cluster.metadata.name)}`, PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix', NAMESPACE: ns },
+        }),
+        task,
+      ),
+    );
+    if (created) {
+      await recordEvent(this.ctx, cluster, 'Normal', command === BACKREST_COMMANDS.backup ? 'CreateBackup' : 'StanzaCreate', `started job ${jobName}`);
+      return;
+    }
+    const state = jobState(this.ctx.cache.get(JOBS, ns, jobName));
+    if (!state?.done) return;
+    if (state.failed) {
+      await this.setProgress(task, SPEC_STATUS.jobError, `job ${jobName} failed: ${state.reason}`);
+      await recordEvent(this.ctx, cluster, 'Warning', command === BACKREST_COMMANDS.backup ? 'CreateBackupFailed' : 'StanzaCreateFailed', `job ${jobName} failed: ${state.reason}`);
+      return;
+    }
+    if (command === BACKREST_COMMANDS.stanzaCreate) await this.bootstrapBackup(cluster, p.podname ?? '');
+    if (command === BACKREST_COMMANDS.backup) {
+      if (p[LABELS.backupType] === BACKUP_TYPES.bootstrap) await this.initialized(cluster);
+      await recordEvent(this.ctx, cluster, 'Normal', 'CreateBackupCompleted', `backup job ${jobName} completed`);
+    }
+    await this.setProgress(task, SPEC_STATUS.jobCompleted);
+  }
+
+  private async bootstrapBackup(cluster: Pgcluster, repoPod: string): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const name = names.backrestBackupTask(cluster.metadata.name);
+    const labels: Record<string, string> = { [LABELS.pgCluster]: cluster.metadata.name };
+    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (cluster.metadata.labels?.[key]) labels[key] = cluster.metadata.labels[key];
+    await ensure(
+      this.ctx,
+      PGTASK,
+      taskObject({
+        namespace: ns,
+        name,
+        tasktype: TASK_TYPES.backrest,
+        labels,
+        parameters: { 'job-name': name, 'pg-cluster': cluster.metadata.name, podname: repoPod, containername: 'database', 'backrest-command': BACKREST_COMMANDS.backup, 'backrest-opts': '--type=full', 'backrest-storage-type': cluster.spec.userlabels?.['backrest-storage-type'] ?? '', [LABELS.backupType]: BACKUP_TYPES.bootstrap },
+      }),
+    );
+  }
+
+  /** The bootstrap backup succeeded: the cluster is Initialized and its replicas may be built. */
+  private async initialized(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const wasRestoring = cluster.status?.state === CLUSTER_STATES.restoring;
+    if (cluster.status?.state !== CLUSTER_STATES.initialized) {
+      await tolerateMissing(this.ctx.writer.patchStatus(PGCLUSTER, ns, cluster.metadata.name, { state: CLUSTER_STATES.initialized, message: 'Cluster has been initialized' }));
+      await recordEvent(this.ctx, cluster, 'Normal', 'Initialized', 'Cluster has been initialized');
+    }
+    for (const replica of this.ctx.cache.byCluster(PGREPLICA, ns, cluster.metadata.name)) {
+      const patch = wasRestoring ? { spec: { status: 'restore' } } : { metadata: { annotations: { 'pgo-pgha-bootstrap-replica': 'true' } } };
+      await tolerateMissing(this.ctx.writer.mergePatch(PGREPLICA, ns, replica.metadata.name, patch));
+    }
+  }
+
+  /** A task carried out by one Job: create it once, then mirror its status (reference §4.7 rule 4). */
+  private async jobTask(task: Pgtask, spec: KubeObject | undefined): Promise<void> {
+    if (!spec) return;
+    const ns = task.metadata.namespace ?? '';
+    const existing = this.ctx.cache.list(JOBS, ns).find((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
+    if (!existing) {
+      await ensure(this.ctx, JOBS, spec);
+      await this.setProgress(task, 'Backup Job Submitted');
+      return;
+    }
+    const state = jobState(existing);
+    const progress = state?.failed ? `job error [${existing.metadata.name}]` : state?.done ? `job completed [${existing.metadata.name}]` : `job submitted [${existing.metadata.name}]`;
+    await this.setProgress(task, progress, state?.failed ? `job ${existing.metadata.name} failed: ${state.reason}` : undefined);
+  }
+
+  private pgdumpJob(task: Pgtask): KubeObject | undefined {
+    const p = task.spec.parameters ?? {};
+    const cluster = this.cluster(task);
+    if (!cluster) return undefined;
+    const name = `backup-${cluster.metadata.name}-pgdump-${randomBytes(2).toString('hex')}`;
+    return job({
+      namespace: task.metadata.namespace ?? '',
+      name,
+      cluster: cluster.metadata.name,
+      image: `${this.settings.ccpImagePrefix}/crunchy-pgdump:${this.settings.ccpImageTag}`,
+      serviceAccount: 'pgo-default',
+      labels: { [LABELS.pgdump]: 'true', [TASK_LABEL]: task.metadata.name },
+      env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
+    });
+  }
+
+  /** Manual failover (reference §7.5): the target becomes current primary; Patroni moves the roles. */
+  private async failover(task: Pgtask): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    if (task.spec.parameters?.['failover-started']) return;
+    const clusterName = Object.keys(task.spec.parameters ?? {}).find((k) => k !== 'failover-started') ?? '';
+    const cluster = this.ctx.cache.get(PGCLUSTER, ns, clusterName);
+    const target = task.metadata.labels?.[LABELS.target] ?? '';
+    await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, task.metadata.name, { spec: { parameters: { 'failover-started': now() } } }));
+    if (!cluster) return;
+    await recordEvent(this.ctx, cluster, 'Normal', 'FailoverCluster', `failover to ${target} started`);
+    const pod = this.ctx.cache.byCluster(PODS, ns, clusterName).find((p) => p.metadata.labels?.[LABELS.deploymentName] === target && p.metadata.labels?.[LABELS.role] === POD_ROLES.replica);
+    if (!pod) {
+      await this.setProgress(task, SPEC_STATUS.jobError, `no replica pod found for target ${target}`);
+      await recordEvent(this.ctx, cluster, 'Warning', 'FailoverClusterFailed', `no replica pod found for target ${target}`);
+      return;
+    }
+    await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, ns, task.metadata.name, { state: TASK_STATES.processed, message: `promoting pod ${pod.metadata.name} target ${target}` }));
+    await tolerateMissing(this.ctx.writer.mergePatch(PODS, ns, pod.metadata.name, { metadata: { labels: { [LABELS.serviceName]: clusterName } } }));
+    await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, target, { metadata: { labels: { [LABELS.serviceName]: clusterName } } }));
+    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, clusterName, { metadata: { labels: { [LABELS.currentPrimary]: target } }, spec: { userlabels: { [LABELS.currentPrimary]: target } } }));
+    await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, ns, task.metadata.name, { state: TASK_STATES.processed, message: `updating label deployment...pod ${pod.metadata.name}was the failover target...failover completed` }));
+    await recordEvent(this.ctx, cluster, 'Normal', 'FailoverClusterCompleted', `${target} is the new primary`);
+  }
+
+  /** rmdata (reference §5.5, §7.11): a Job for the record, and the removal itself once it has run. */
+  private async deleteData(task: Pgtask): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    const p = task.spec.parameters ?? {};
+    const clusterName = p['pg-cluster'] ?? '';
+    const run = this.ctx.cache.list(JOBS, ns).find((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
+    if (!run) {
+      if (!p['delete-data-started']) await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, task.metadata.name, { spec: { parameters: { 'delete-data-started': now() } } }));
+      // No ownerReference: the Job must survive the deletion of the task it carries out.
+      await ensure(
+        this.ctx,
+        JOBS,
+        job({
+          namespace: ns,
+          name: `${clusterName}-rmdata-${randomBytes(2).toString('hex')}`,
+          cluster: clusterName,
+          image: `${this.settings.pgoImagePrefix}/pgo-rmdata:${this.settings.pgoImageTag}`,
+          serviceAccount: 'pgo-target',
+          labels: { [LABELS.rmdata]: 'true', [TASK_LABEL]: task.metadata.name },
+          env: { PG_CLUSTER: clusterName, PGHA_SCOPE: p['crunchy-pgha-scope'] ?? '', REPLICA_NAME: p['replica-name'] ?? '', REMOVE_DATA: p['delete-data'] ?? 'true', REMOVE_BACKUP: p['delete-backups'] ?? 'true', IS_BACKUP: p['is-backup'] ?? 'false', IS_REPLICA: p['is-replica'] ?? 'false', NAMESPACE: ns },
+        }),
+      );
+      const cluster = this.ctx.cache.get(PGCLUSTER, ns, clusterName);
+      if (cluster) await recordEvent(this.ctx, cluster, 'Normal', p['is-replica'] === 'true' ? 'ScaleDownCluster' : 'DeleteCluster', `rmdata for ${p['replica-name'] || clusterName} started`);
+      return;
+    }
+    const state = jobState(run);
+    if (!state?.done) return;
+    if (state.failed) {
+      await this.setProgress(task, SPEC_STATUS.jobError, `job ${run.metadata.name} failed: ${state.reason}`);
+      return;
+    }
+    if (p['is-replica'] === 'true') await this.removeReplica(ns, clusterName, p['replica-name'] ?? '', p['delete-data'] === 'true');
+    else await this.removeCluster(ns, clusterName, p['delete-data'] !== 'false', p['delete-backups'] !== 'false');
+    await this.ctx.writer.deleteIfExists(JOBS, ns, run.metadata.name);
+    await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
+  }
+
+  private async deleteAll(handle: ResourceHandle, ns: string, objects: KubeObject[]): Promise<void> {
+    for (const o of objects) await this.ctx.writer.deleteIfExists(handle, ns, o.metadata.name);
+  }
+
+  private async removeReplica(ns: string, cluster: string, replica: string, deleteData: boolean): Promise<void> {
+    await this.ctx.writer.deleteIfExists(PGREPLICA, ns, replica);
+    await this.ctx.writer.deleteIfExists(DEPLOYMENTS, ns, replica);
+    if (deleteData) await this.ctx.writer.deleteIfExists(PVCS, ns, replica);
+    const remaining = this.ctx.cache.byCluster(PGREPLICA, ns, cluster).filter((r) => r.metadata.name !== replica);
+    if (remaining.length === 0) await this.ctx.writer.deleteIfExists(SERVICES, ns, names.replicaService(cluster));
+  }
+
+  /** The rmdata steps in 4.2.4's order (reference §7.11). */
+  private async removeCluster(ns: string, cluster: string, deleteData: boolean, deleteBackups: boolean): Promise<void> {
+    const c = this.ctx.cache;
+    if (deleteData) await this.deleteAll(SECRETS, ns, c.byCluster(SECRETS, ns, cluster).filter((s) => s.metadata.labels?.[LABELS.backrestRepo] !== 'true'));
+    await this.deleteAll(DEPLOYMENTS, ns, c.byCluster(DEPLOYMENTS, ns, cluster).filter((d) => d.metadata.labels?.[LABELS.backrestRepo] !== 'true'));
+    await this.ctx.writer.deleteIfExists(PGCLUSTER, ns, cluster);
+    await this.deleteAll(SERVICES, ns, c.byCluster(SERVICES, ns, cluster));
+    await this.deleteAll(PGREPLICA, ns, c.byCluster(PGREPLICA, ns, cluster));
+    await this.deleteAll(CONFIGMAPS, ns, c.byCluster(CONFIGMAPS, ns, cluster));
+    const kept = new Set([names.pgdumpPvc(cluster), `${cluster}-pgbr-repo`, `${cluster}-backup`]);
+    if (deleteData) await this.deleteAll(PVCS, ns, c.byCluster(PVCS, ns, cluster).filter((v) => !kept.has(v.metadata.name)));
+    await this.deleteAll(JOBS, ns, c.byCluster(JOBS, ns, cluster).filter((j) => j.metadata.labels?.[LABELS.rmdata] !== 'true'));
+    await this.ctx.writer.deleteIfExists(DEPLOYMENTS, ns, names.repoDeployment(cluster));
+    if (deleteBackups) {
+      await this.ctx.writer.deleteIfExists(SECRETS, ns, names.backrestRepoSecret(cluster));
+      for (const v of kept) await this.ctx.writer.deleteIfExists(PVCS, ns, v);
+    }
+    // Tasks last: this rmdata task is one of them.
+    await this.deleteAll(PGTASK, ns, c.byCluster(PGTASK, ns, cluster));
+  }
+}

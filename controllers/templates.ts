@@ -1,0 +1,230 @@
+/**
+ * The Kubernetes objects the 4.2.4 operator rendered from its templates (reference §6), built as
+ * plain objects. Names, labels, selectors, ports and the essential environment are 4.2.4's;
+ * ownerReferences are added by the callers.
+ */
+import { LABELS, VENDOR } from '../src/domain/constants.js';
+import type { Pgcluster, PgStorageSpec } from '../src/domain/custom-resources.js';
+import { names } from '../src/domain/naming.js';
+import type { PgoSettings } from '../src/domain/settings.js';
+import type { KubeObject } from '../src/kube/resources.js';
+
+export const PATRONI_PORT = 8009;
+export const SSHD_PORT = 2022;
+
+function labelsOk(key: string, value: string): boolean {
+  return /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key) && /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/.test(value);
+}
+
+/**
+ * User labels that may be Kubernetes labels. 4.2.4 copied `pgbouncer-password` too, publishing a
+ * password in labels (reference §11); it stays in the spec only.
+ */
+export function validUserLabels(userlabels: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(userlabels ?? {})) if (k !== 'pgbouncer-password' && labelsOk(k, v)) out[k] = v;
+  return out;
+}
+
+export function pvc(namespace: string, cluster: string, name: string, storage: PgStorageSpec): KubeObject | undefined {
+  if (storage.storagetype === 'existing' || storage.storagetype === 'emptydir') return undefined;
+  const spec: Record<string, unknown> = { accessModes: [storage.accessmode || 'ReadWriteOnce'], resources: { requests: { storage: storage.size || '1G' } } };
+  if (storage.storagetype === 'dynamic' && storage.storageclass) spec.storageClassName = storage.storageclass;
+  if (storage.storagetype === 'create' && storage.matchLabels.includes('=')) {
+    const [k, v] = storage.matchLabels.split('=');
+    spec.selector = { matchLabels: { [k]: v } };
+  }
+  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace, labels: { [LABELS.vendor]: VENDOR, [LABELS.pgremove]: 'true', [LABELS.pgCluster]: cluster } }, spec };
+}
+
+export function service(namespace: string, cluster: string, name: string, type: string, ports: { name: string; port: number }[], extraLabels: Record<string, string> = {}): KubeObject {
+  const selector = name === cluster ? { [LABELS.pgCluster]: cluster, [LABELS.role]: 'master' } : name === names.replicaService(cluster) ? { [LABELS.pgCluster]: cluster, [LABELS.role]: 'replica' } : { [LABELS.serviceName]: name };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels: { [LABELS.vendor]: VENDOR, [LABELS.pgCluster]: cluster, [LABELS.name]: name, ...extraLabels } },
+    spec: { type, selector, sessionAffinity: 'None', ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })) },
+  };
+}
+
+export function clusterPorts(cluster: Pgcluster, all: boolean): { name: string; port: number }[] {
+  const ports = [{ name: 'postgres', port: Number(cluster.spec.port) || 5432 }];
+  // 4.2.4 rendered disabled ports as an invalid Service (reference §11): only enabled ones here.
+  if (all || cluster.metadata.labels?.[LABELS.badger] === 'true') ports.push({ name: 'pgbadger', port: Number(cluster.spec.pgbadgerport) || 10000 });
+  ports.push({ name: 'sshd', port: SSHD_PORT });
+  if (all || cluster.spec.userlabels?.crunchy_collect === 'true') ports.push({ name: 'postgres-exporter', port: Number(cluster.spec.exporterport) || 9187 });
+  return ports;
+}
+
+export function pghaConfigMap(cluster: Pgcluster, settings: PgoSettings): KubeObject {
+  const name = cluster.metadata.name;
+  const archiveTimeout = cluster.spec.userlabels?.['archive-timeout'] || settings.archiveTimeout;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${name}-pgha-default-config`, namespace: cluster.metadata.namespace, labels: { [LABELS.vendor]: VENDOR, [LABELS.pgCluster]: name, 'pgha-default-config': 'true' } },
+    data: {
+      init: 'true',
+      'postgres-ha.yaml': `---\nbootstrap:\n  dcs:\n    postgresql:\n      parameters:\n        archive_timeout: ${archiveTimeout}\n        log_min_duration_statement: 60000\n        log_statement: none\n  initdb:\n  - encoding: UTF8\n`,
+    },
+  };
+}
+
+interface PgDeploymentInput {
+  cluster: Pgcluster;
+  name: string;
+  pvcName: string | undefined;
+  storage: PgStorageSpec;
+  imageTag: string;
+  labels: Record<string, string>;
+  settings: PgoSettings;
+  init: boolean;
+}
+
+export function pgDeployment(input: PgDeploymentInput): KubeObject {
+  const { cluster, name, settings } = input;
+  const ns = cluster.metadata.namespace;
+  const clusterName = cluster.spec.clustername || cluster.metadata.name;
+  const podLabels = { [LABELS.name]: name, [LABELS.vendor]: VENDOR, [LABELS.pgDatabase]: 'true', ...input.labels };
+  const selector = { [LABELS.vendor]: VENDOR, ...input.labels };
+  const env = [
+    { name: 'PGHA_PG_PORT', value: cluster.spec.port },
+    { name: 'PGHA_USER', value: 'postgres' },
+    ...(input.init ? [{ name: 'PGHA_INIT', valueFrom: { configMapKeyRef: { name: `${clusterName}-pgha-default-config`, key: 'init' } } }] : []),
+    { name: 'PATRONI_POSTGRESQL_DATA_DIR', value: `/pgdata/${name}` },
+    { name: 'PGBACKREST_STANZA', value: 'db' },
+    { name: 'PGBACKREST_REPO1_HOST', value: names.repoDeployment(clusterName) },
+    { name: 'PGHA_PGBACKREST', value: 'true' },
+    { name: 'PGBACKREST_REPO1_PATH', value: `/backrestrepo/${names.repoDeployment(clusterName)}` },
+    { name: 'PGBACKREST_DB_PATH', value: `/pgdata/${name}` },
+    { name: 'PGHA_DATABASE', value: cluster.spec.database },
+    { name: 'PGHA_SYNC_REPLICATION', value: String(cluster.spec.syncReplication ?? settings.syncReplication) },
+    { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'PATRONI_KUBERNETES_SCOPE_LABEL', value: LABELS.pghaScope },
+    { name: 'PATRONI_SCOPE', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${LABELS.pghaScope}']` } } },
+    { name: 'PATRONI_KUBERNETES_LABELS', value: `{${LABELS.vendor}: "${VENDOR}"}` },
+    { name: 'PATRONI_LOG_LEVEL', value: 'INFO' },
+    { name: 'PGHOST', value: '/tmp' },
+  ];
+  const resources = cluster.spec.ContainerResources;
+  const withResources = resources && resources.requestsmemory && resources.requestscpu && resources.limitsmemory && resources.limitscpu;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels: { [LABELS.vendor]: VENDOR, [LABELS.pgDatabase]: 'true', ...input.labels } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          serviceAccountName: 'pgo-pg',
+          securityContext: input.storage.fsgroup ? { fsGroup: Number(input.storage.fsgroup) } : {},
+          containers: [
+            {
+              name: 'database',
+              image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${input.imageTag}`,
+              ports: [{ containerPort: 5432, name: 'postgres', protocol: 'TCP' }, { containerPort: PATRONI_PORT, name: 'patroni', protocol: 'TCP' }],
+              readinessProbe: { exec: { command: ['/opt/cpm/bin/pgha-readiness.sh'] }, initialDelaySeconds: 15 },
+              livenessProbe: { exec: { command: ['/opt/cpm/bin/pgha-liveness.sh'] }, initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 10 },
+              env,
+              ...(withResources ? { resources: { requests: { memory: resources.requestsmemory, cpu: resources.requestscpu }, limits: { memory: resources.limitsmemory, cpu: resources.limitscpu } } } : {}),
+              volumeMounts: [
+                { name: 'pgdata', mountPath: '/pgdata' },
+                { name: 'user-volume', mountPath: '/pgconf/pguser' },
+                { name: 'primary-volume', mountPath: '/pgconf/pgreplicator' },
+                { name: 'root-volume', mountPath: '/pgconf/pgsuper' },
+                { name: 'sshd', mountPath: '/sshd', readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            input.pvcName ? { name: 'pgdata', persistentVolumeClaim: { claimName: input.pvcName } } : { name: 'pgdata', emptyDir: {} },
+            { name: 'user-volume', secret: { secretName: cluster.spec.usersecretname } },
+            { name: 'primary-volume', secret: { secretName: cluster.spec.primarysecretname } },
+            { name: 'root-volume', secret: { secretName: cluster.spec.rootsecretname } },
+            { name: 'sshd', secret: { secretName: names.backrestRepoSecret(clusterName), defaultMode: 511 } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeObject {
+  const clusterName = cluster.metadata.name;
+  const name = names.repoDeployment(clusterName);
+  const labels = { [LABELS.name]: name, [LABELS.pgCluster]: clusterName, [LABELS.serviceName]: name, [LABELS.vendor]: VENDOR, [LABELS.backrestRepo]: 'true' };
+  const podLabels = { ...labels, [LABELS.podAntiAffinity]: cluster.spec.podPodAntiAffinity ?? '' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: cluster.metadata.namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: podLabels },
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          serviceAccountName: 'pgo-default',
+          containers: [
+            {
+              name: 'database',
+              image: `${settings.pgoImagePrefix}/pgo-backrest-repo:${settings.pgoImageTag}`,
+              ports: [{ containerPort: SSHD_PORT, protocol: 'TCP' }],
+              env: [
+                { name: 'PGBACKREST_STANZA', value: 'db' },
+                { name: 'SSHD_PORT', value: String(SSHD_PORT) },
+                { name: 'PGBACKREST_DB_PATH', value: `/pgdata/${clusterName}` },
+                { name: 'PGBACKREST_REPO_PATH', value: `/backrestrepo/${name}` },
+                { name: 'PGBACKREST_PG1_PORT', value: cluster.spec.port },
+                { name: 'PGBACKREST_LOG_PATH', value: '/tmp' },
+                { name: 'PGBACKREST_PG1_SOCKET_PATH', value: '/tmp' },
+                { name: 'PGBACKREST_DB_HOST', value: clusterName },
+              ],
+              volumeMounts: [
+                { name: 'sshd', mountPath: '/sshd', readOnly: true },
+                { name: 'backrestrepo', mountPath: '/backrestrepo' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'sshd', secret: { secretName: names.backrestRepoSecret(clusterName), defaultMode: 511 } },
+            { name: 'backrestrepo', persistentVolumeClaim: { claimName: `${clusterName}-pgbr-repo` } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export interface JobInput {
+  namespace: string;
+  name: string;
+  cluster: string;
+  image: string;
+  serviceAccount: string;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export function job(input: JobInput): KubeObject {
+  const labels = { [LABELS.vendor]: VENDOR, [LABELS.pgCluster]: input.cluster, ...input.labels };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: input.name, namespace: input.namespace, labels, ...(input.annotations ? { annotations: input.annotations } : {}) },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: input.serviceAccount,
+          restartPolicy: 'Never',
+          containers: [{ name: 'job', image: input.image, env: Object.entries(input.env).map(([name, value]) => ({ name, value })) }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * The simulated node runtime (embedded mode only): a kwok-style stand-in for kubelet, the
+ * Deployment and Job controllers of kube-controller-manager, and — for PostgreSQL pods — Patroni's
+ * role labels. It is a client of the API like any other (reads from the watch cache, writes over
+ * HTTP), so the product's controllers run against it unchanged.
+ *
+ * - A Deployment gets `spec.replicas` Pods (no ReplicaSets), owned by the Deployment; extra Pods
+ *   are deleted, deleted Pods replaced; its status counts ready Pods.
+ * - A Pod becomes Running and Ready (IP, conditions, container statuses) after the delay.
+ * - A Job gets one Pod that Succeeds after the delay, or Fails when the Job carries the
+ *   annotation FAIL_ANNOTATION (its value is the failure message); the Job's status follows.
+ * - A ready PostgreSQL Pod (`pgo-pg-database=true`) is labelled `role=master` when its Deployment
+ *   is the cluster's current primary, `role=replica` otherwise, as Patroni does.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { ControllerRunner, keyOf, ownedBy, splitKey } from '../../controllers/runtime.js';
+import type { Controller, ReconcileResult } from '../../controllers/runtime.js';
+import type { EventHub } from '../kube/event-hub.js';
+import { DEPLOYMENTS, JOBS, PGCLUSTERS, PODS, PVCS } from '../kube/resources.js';
+import type { KubeObject } from '../kube/resources.js';
+import type { WatchCache } from '../kube/watch-cache.js';
+import { KubeApiError } from '../kube/writer.js';
+import type { KubeWriter } from '../kube/writer.js';
+
+export const FAIL_ANNOTATION = 'embedded.pgo.crunchydata.com/fail';
+export const NODE_NAME = 'embedded-node';
+export const DEFAULT_DELAY_MS = 2000;
+
+type Reader = Pick<WatchCache, 'get' | 'list' | 'byCluster'>;
+
+interface Container {
+  name: string;
+  image?: string;
+}
+
+interface PodSpec {
+  containers?: Container[];
+  [key: string]: unknown;
+}
+
+interface Template {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: PodSpec;
+}
+
+function ownedPods(cache: Reader, owner: KubeObject): KubeObject[] {
+  return cache.list(PODS, owner.metadata.namespace).filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid));
+}
+
+function podIp(): string {
+  return `10.244.${randomInt(0, 255)}.${randomInt(1, 255)}`;
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function ageMs(object: KubeObject): number {
+  return Date.now() - Date.parse(object.metadata.creationTimestamp ?? new Date().toISOString());
+}
+
+function phaseOf(pod: KubeObject): string {
+  return String((pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+}
+
+function ownerRef(owner: KubeObject): NonNullable<KubeObject['metadata']['ownerReferences']>[number] {
+  return { apiVersion: String(owner.apiVersion), kind: String(owner.kind), name: owner.metadata.name, uid: String(owner.metadata.uid), controller: true, blockOwnerDeletion: true };
+}
+
+async function ignoreMissing(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    // The object went away meanwhile (or another write won): the next event reconciles again.
+    if (error instanceof KubeApiError && (error.code === 404 || error.code === 409)) return;
+    throw error;
+  }
+}
+
+abstract class SimController implements Controller {
+  abstract readonly name: string;
+  abstract readonly kind: string;
+  abstract readonly watches: Controller['watches'];
+  constructor(
+    protected readonly cache: Reader,
+    protected readonly writer: KubeWriter,
+    protected readonly delayMs: number,
+    private readonly handle: typeof PODS,
+  ) {}
+  allKeys(): string[] {
+    return this.cache.list(this.handle).map(keyOf);
+  }
+  abstract reconcile(key: string): Promise<ReconcileResult | void>;
+}
+
+class DeploymentSim extends SimController {
+  readonly name = 'sim-deployments';
+  readonly kind = 'Deployment';
+  readonly watches = [{ kind: 'Pod', keys: ownedBy('Deployment') }];
+
+  constructor(cache: Reader, writer: KubeWriter, delayMs: number) {
+    super(cache, writer, delayMs, DEPLOYMENTS);
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const deployment = this.cache.get(DEPLOYMENTS, namespace, name);
+    if (!deployment || deployment.metadata.deletionTimestamp) return;
+    const spec = (deployment.spec ?? {}) as { replicas?: number; template?: Template };
+    const desired = spec.replicas ?? 1;
+    const pods = ownedPods(this.cache, deployment).filter((p) => !p.metadata.deletionTimestamp);
+    const template = spec.template ?? {};
+    const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+    for (let i = pods.length; i < desired; i++) {
+      const pod: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `${name}-${hash}-${randomInt(36 ** 4, 36 ** 5).toString(36)}`, namespace, labels: { ...(template.metadata?.labels ?? {}) }, annotations: { ...(template.metadata?.annotations ?? {}) }, ownerReferences: [ownerRef(deployment)] },
+        spec: { ...(template.spec ?? {}), nodeName: NODE_NAME },
+      };
+      await ignoreMissing(this.writer.create(PODS, pod));
+    }
+    for (const extra of pods.slice(desired)) await ignoreMissing(this.writer.delete(PODS, namespace, extra.metadata.name));
+    const ready = pods.filter((p) => phaseOf(p) === 'Running' && podIsReady(p)).length;
+    const status = {
+      observedGeneration: deployment.metadata.generation ?? 1,
+      replicas: Math.min(pods.length, desired),
+      updatedReplicas: Math.min(pods.length, desired),
+      readyReplicas: ready,
+      availableReplicas: ready,
+      ...(ready < desired ? { unavailableReplicas: desired - ready } : {}),
+      conditions: [{ type: 'Available', status: ready >= desired ? 'True' : 'False', reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' }],
+    };
+    const current = deployment.status as Record<string, unknown> | undefined;
+    if (JSON.stringify(pickCounts(current)) !== JSON.stringify(pickCounts(status))) {
+      await ignoreMissing(this.writer.patchStatus(DEPLOYMENTS, namespace, name, status));
+    }
+  }
+}
+
+function pickCounts(status: Record<string, unknown> | undefined): unknown[] {
+  return ['observedGeneration', 'replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas'].map((k) => status?.[k]);
+}
+
+export function podIsReady(pod: KubeObject): boolean {
+  const statuses = (pod.status as { containerStatuses?: { ready?: boolean }[] } | undefined)?.containerStatuses ?? [];
+  return statuses.length > 0 && statuses.every((s) => s.ready === true);
+}
+
+class PodSim extends SimController {
+  readonly name = 'sim-pods';
+  readonly kind = 'Pod';
+  readonly watches = [
+    // Patroni's view: a change of the cluster's current primary moves the role labels.
+    { kind: 'Pgcluster', keys: (cluster: KubeObject) => this.cache.byCluster(PODS, cluster.metadata.namespace ?? '', cluster.metadata.name).map(keyOf) },
+  ];
+
+  constructor(cache: Reader, writer: KubeWriter, delayMs: number) {
+    super(cache, writer, delayMs, PODS);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const pod = this.cache.get(PODS, namespace, name);
+    if (!pod || pod.metadata.deletionTimestamp) return;
+    const phase = phaseOf(pod);
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const wait = this.delayMs - ageMs(pod);
+    if (phase === 'Pending') {
+      if (wait > 0) return { requeueAfterMs: wait };
+      await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.runningStatus(pod)));
+      return;
+    }
+    const job = pod.metadata.ownerReferences?.find((r) => r.kind === 'Job');
+    if (job) {
+      // A Job's Pod runs for one more delay after it started, then finishes.
+      const finishIn = 2 * this.delayMs - ageMs(pod);
+      if (finishIn > 0) return { requeueAfterMs: finishIn };
+      const owner = this.cache.get(JOBS, namespace, job.name);
+      const failure = owner?.metadata.annotations?.[FAIL_ANNOTATION];
+      await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.finishedStatus(pod, failure)));
+      return;
+    }
+    await this.patroniRole(pod);
+  }
+
+  private runningStatus(pod: KubeObject): Record<string, unknown> {
+    const containers = ((pod.spec as PodSpec | undefined)?.containers ?? []) as Container[];
+    const at = now();
+    return {
+      phase: 'Running',
+      hostIP: '10.0.0.1',
+      podIP: podIp(),
+      startTime: at,
+      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: at })),
+      containerStatuses: containers.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: at } } })),
+    };
+  }
+
+  private finishedStatus(pod: KubeObject, failure: string | undefined): Record<string, unknown> {
+    const containers = ((pod.spec as PodSpec | undefined)?.containers ?? []) as Container[];
+    const at = now();
+    const exitCode = failure === undefined ? 0 : 1;
+    return {
+      phase: failure === undefined ? 'Succeeded' : 'Failed',
+      ...(failure === undefined ? {} : { reason: 'Error', message: failure }),
+      conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: at }],
+      containerStatuses: containers.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { terminated: { exitCode, reason: failure === undefined ? 'Completed' : 'Error', message: failure ?? '', finishedAt: at } } })),
+    };
+  }
+
+  private async patroniRole(pod: KubeObject): Promise<void> {
+    const labels = pod.metadata.labels ?? {};
+    if (labels['pgo-pg-database'] !== 'true' || !podIsReady(pod)) return;
+    const cluster = this.cache.get(PGCLUSTERS, pod.metadata.namespace, labels['pg-cluster'] ?? '');
+    if (!cluster) return;
+    const primary = cluster.metadata.labels?.['current-primary'] ?? cluster.metadata.name;
+    const role = labels['deployment-name'] === primary ? 'master' : 'replica';
+    if (labels.role !== role) await ignoreMissing(this.writer.mergePatch(PODS, pod.metadata.namespace ?? '', pod.metadata.name, { metadata: { labels: { role } } }));
+  }
+}
+
+class JobSim extends SimController {
+  readonly name = 'sim-jobs';
+  readonly kind = 'Job';
+  readonly watches = [{ kind: 'Pod', keys: ownedBy('Job') }];
+
+  constructor(cache: Reader, writer: KubeWriter, delayMs: number) {
+    super(cache, writer, delayMs, JOBS);
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const job = this.cache.get(JOBS, namespace, name);
+    if (!job || job.metadata.deletionTimestamp) return;
+    const status = (job.status ?? {}) as { succeeded?: number; failed?: number; active?: number; startTime?: string };
+    if ((status.succeeded ?? 0) > 0 || (status.failed ?? 0) > 0) return;
+    const pods = ownedPods(this.cache, job);
+    if (pods.length === 0) {
+      const template = ((job.spec as { template?: Template } | undefined)?.template ?? {}) as Template;
+      await ignoreMissing(
+        this.writer.create(PODS, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `${name}-${randomInt(36 ** 4, 36 ** 5).toString(36)}`, namespace, labels: { ...(template.metadata?.labels ?? {}) }, ownerReferences: [ownerRef(job)] },
+          spec: { ...(template.spec ?? {}), nodeName: NODE_NAME },
+        }),
+      );
+      if (status.active !== 1) await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, { active: 1, startTime: status.startTime ?? now() }));
+      return;
+    }
+    const finished = pods.find((p) => phaseOf(p) === 'Succeeded' || phaseOf(p) === 'Failed');
+    if (!finished) return;
+    const at = now();
+    if (phaseOf(finished) === 'Succeeded') {
+      await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, { active: 0, succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: at, lastTransitionTime: at }] }));
+    } else {
+      const message = String((finished.status as { message?: string } | undefined)?.message ?? 'the pod failed');
+      await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, { active: 0, failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message, lastProbeTime: at, lastTransitionTime: at }] }));
+    }
+  }
+}
+
+/** A provisioner's part: every PVC is bound to a volume of the size it asked for. */
+class PvcSim extends SimController {
+  readonly name = 'sim-pvcs';
+  readonly kind = 'PersistentVolumeClaim';
+  readonly watches = [];
+
+  constructor(cache: Reader, writer: KubeWriter, delayMs: number) {
+    super(cache, writer, delayMs, PVCS);
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const claim = this.cache.get(PVCS, namespace, name);
+    if (!claim || claim.metadata.deletionTimestamp || (claim.status as { phase?: string } | undefined)?.phase === 'Bound') return;
+    const spec = (claim.spec ?? {}) as { accessModes?: string[]; resources?: { requests?: { storage?: string } } };
+    await ignoreMissing(this.writer.patchStatus(PVCS, namespace, name, { phase: 'Bound', accessModes: spec.accessModes ?? ['ReadWriteOnce'], capacity: { storage: spec.resources?.requests?.storage ?? '1Gi' } }));
+  }
+}
+
+export interface NodeRuntimeOptions {
+  cache: Reader;
+  hub: EventHub;
+  writer: KubeWriter;
+  delayMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export class NodeRuntime {
+  private readonly runners: ControllerRunner[];
+
+  constructor(options: NodeRuntimeOptions) {
+    const delay = options.delayMs ?? DEFAULT_DELAY_MS;
+    const onError = (_controller: string, _key: string, error: unknown): void => options.onError?.(error);
+    this.runners = [new DeploymentSim(options.cache, options.writer, delay), new PodSim(options.cache, options.writer, delay), new JobSim(options.cache, options.writer, delay), new PvcSim(options.cache, options.writer, delay)].map((c) => new ControllerRunner(c, options.hub, { onError }));
+  }
+
+  start(): void {
+    for (const runner of this.runners) runner.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+}
