@@ -79,19 +79,22 @@ export async function startApp(options: AppOptions): Promise<App> {
   const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: config.namespaces, now: () => new Date() };
   const shared = { services: createServices(ctx), hub: cache.hub, changes: new ChangeLog(cache.hub, CUSTOM_RESOURCES.map((h) => h.kind)) };
 
+  // Controllers and the simulated node write through clients of their own, as separate components would.
+  const controllerWriter = new KubeWriter(kc);
+  const runtimeWriter = new KubeWriter(kc);
   const manager = new ControllerManager({
     cache,
     hub: cache.hub,
-    writer,
+    writer: controllerWriter,
     settings: ctx.settings,
     leaseNamespace: config.operatorNamespace,
     onLeadership: (leading) => log.info({ identity: manager.identity }, leading ? 'leading: controllers started' : 'no longer leading: controllers stopped'),
     onError: (error) => log.warn({ err: error }, 'reconcile failed; retrying'),
   });
   // The simulated kubelet exists only beside the embedded API; a real cluster has real nodes.
-  const runtime = embedded ? new NodeRuntime({ cache, hub: cache.hub, writer, delayMs: config.runtimeDelayMs, onError: (error) => log.warn({ err: error }, 'simulated node runtime error') }) : undefined;
+  const runtime = embedded ? new NodeRuntime({ cache, hub: cache.hub, writer: runtimeWriter, delayMs: config.runtimeDelayMs, onError: (error) => log.warn({ err: error }, 'simulated node runtime error') }) : undefined;
   void cache.synced().then(() => {
-    manager.start();
+    if (config.controllers) manager.start();
     runtime?.start();
   });
 
@@ -128,6 +131,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       shared.changes.close();
       await cache.stop();
       writer.close();
+      controllerWriter.close();
+      runtimeWriter.close();
       await embedded?.close();
     },
   };

@@ -26,7 +26,8 @@ describe('GraphQL subscriptions', () => {
   const remove = (name: string, namespace = 'pgouser1') => custom.deleteNamespacedCustomObject({ ...CR, namespace, name });
 
   before(async () => {
-    t = await startTestApp();
+    // The API's own writes are checked here; the controllers would move them on.
+    t = await startTestApp({ PGO_CONTROLLERS: 'false' });
     custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
   });
   after(() => t.dispose());

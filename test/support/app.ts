@@ -35,7 +35,7 @@ export interface TestApp {
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pgo-app-'));
-  const config = loadConfig(['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--kube-listen', '127.0.0.1:0'], { PGO_NAMESPACES: 'pgouser1,pgouser2', ...env });
+  const config = loadConfig(['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--kube-listen', '127.0.0.1:0'], { PGO_NAMESPACES: 'pgouser1,pgouser2', PGO_RUNTIME_DELAY_MS: '0', ...env });
   const app = await startApp({ config, mode: 'embedded', log: pino({ level: 'warn' }) });
   await app.cache.synced();
   const ca = readFileSync(join(dataDir, 'tls/ca.crt'), 'utf8');
