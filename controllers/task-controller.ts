@@ -4,7 +4,6 @@
  * while no controller ran is still seen, and a failed Job surfaces as a failed task with its
  * reason (reference §11 item 8).
  */
-import { randomBytes } from 'node:crypto';
 import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, POD_ROLES, SPEC_STATUS, TASK_STATES, TASK_TYPES } from '../src/domain/constants.js';
 import { PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../src/domain/custom-resources.js';
@@ -22,6 +21,8 @@ import { job } from './templates.js';
 export const TASK_PROCESSED_MESSAGE = 'Successfully processed Pgtask by controller';
 /** Label tying a Job to the task it carries out, for Jobs that must outlive their task. */
 export const TASK_LABEL = LABELS.pgTask;
+/** Our addition to the rmdata task's parameters: the name of the Job carrying it out. */
+export const RMDATA_JOB_PARAMETER = 'delete-data-job';
 
 interface JobState {
   done: boolean;
@@ -35,6 +36,14 @@ function jobState(j: KubeObject | undefined): JobState | undefined {
   const failedCondition = status.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
   if ((status.failed ?? 0) > 0 || failedCondition) return { done: true, failed: true, reason: failedCondition?.message ?? failedCondition?.reason ?? 'the job failed' };
   return { done: (status.succeeded ?? 0) > 0, failed: false, reason: '' };
+}
+
+/**
+ * 4.2.4 suffixed these Job names with four random letters; derived from the task's uid instead,
+ * a reconcile that runs again before the cache shows its Job finds the same name, not a second Job.
+ */
+function suffixOf(task: Pgtask): string {
+  return String(task.metadata.uid ?? '').replace(/-/g, '').slice(0, 4) || 'task';
 }
 
 function now(): string {
@@ -188,7 +197,7 @@ export class TaskController implements Controller {
     const p = task.spec.parameters ?? {};
     const cluster = this.cluster(task);
     if (!cluster) return undefined;
-    const name = `backup-${cluster.metadata.name}-pgdump-${randomBytes(2).toString('hex')}`;
+    const name = `backup-${cluster.metadata.name}-pgdump-${suffixOf(task)}`;
     return job({
       namespace: task.metadata.namespace ?? '',
       name,
@@ -224,21 +233,26 @@ export class TaskController implements Controller {
     await recordEvent(this.ctx, cluster, 'Normal', 'FailoverClusterCompleted', `${target} is the new primary`);
   }
 
-  /** rmdata (reference §5.5, §7.11): a Job for the record, and the removal itself once it has run. */
+  /**
+   * rmdata (reference §5.5, §7.11): a Job for the record, and the removal itself once it has run.
+   * The Job's name is written into the task first (`delete-data-job`), so a reconcile that finds no
+   * Job can tell "not created yet" from "done and removed" and never starts the work twice.
+   */
   private async deleteData(task: Pgtask): Promise<void> {
     const ns = task.metadata.namespace ?? '';
     const p = task.spec.parameters ?? {};
     const clusterName = p['pg-cluster'] ?? '';
-    const run = this.ctx.cache.list(JOBS, ns).find((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
-    if (!run) {
-      if (!p['delete-data-started']) await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, task.metadata.name, { spec: { parameters: { 'delete-data-started': now() } } }));
+    const jobName = p[RMDATA_JOB_PARAMETER];
+    if (!jobName) {
+      const name = `${clusterName}-rmdata-${suffixOf(task)}`;
+      await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, task.metadata.name, { spec: { parameters: { 'delete-data-started': now(), [RMDATA_JOB_PARAMETER]: name } } }));
       // No ownerReference: the Job must survive the deletion of the task it carries out.
       await ensure(
         this.ctx,
         JOBS,
         job({
           namespace: ns,
-          name: `${clusterName}-rmdata-${randomBytes(2).toString('hex')}`,
+          name,
           cluster: clusterName,
           image: `${this.settings.pgoImagePrefix}/pgo-rmdata:${this.settings.pgoImageTag}`,
           serviceAccount: 'pgo-target',
@@ -248,6 +262,12 @@ export class TaskController implements Controller {
       );
       const cluster = this.ctx.cache.get(PGCLUSTER, ns, clusterName);
       if (cluster) await recordEvent(this.ctx, cluster, 'Normal', p['is-replica'] === 'true' ? 'ScaleDownCluster' : 'DeleteCluster', `rmdata for ${p['replica-name'] || clusterName} started`);
+      return;
+    }
+    const run = this.ctx.cache.get(JOBS, ns, jobName) ?? (await this.ctx.writer.read(JOBS, ns, jobName));
+    if (!run) {
+      // Done and removed by an earlier run: only the task may be left.
+      await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
       return;
     }
     const state = jobState(run);
@@ -291,7 +311,7 @@ export class TaskController implements Controller {
       await this.ctx.writer.deleteIfExists(SECRETS, ns, names.backrestRepoSecret(cluster));
       for (const v of kept) await this.ctx.writer.deleteIfExists(PVCS, ns, v);
     }
-    // Tasks last: this rmdata task is one of them.
-    await this.deleteAll(PGTASK, ns, c.byCluster(PGTASK, ns, cluster));
+    // Tasks last, except the rmdata task itself, which goes once its Job is gone.
+    await this.deleteAll(PGTASK, ns, c.byCluster(PGTASK, ns, cluster).filter((t) => t.spec.tasktype !== TASK_TYPES.deleteData));
   }
 }

@@ -189,7 +189,19 @@ export class ApiCore {
     if (options.dryRun) return { code: 201, json: JSON.stringify(object), warnings };
     const event = this.store.put(resourceId(rt), ns, name, object);
     this.afterWrite(rt, object);
+    this.collectIfOwnerless(resourceId(rt), ns, name);
     return { code: 201, json: event.json, warnings };
+  }
+
+  /**
+   * An object created with owner references none of which exist is garbage, as the GC of a real
+   * cluster finds it soon after (a controller acting on a stale cache creates such objects).
+   * Collected after the create has answered, as Kubernetes does.
+   */
+  private collectIfOwnerless(resource: string, namespace: string, name: string): void {
+    const entry = this.store.get(resource, namespace, name);
+    if (!entry || entry.ownerUids.length === 0 || entry.ownerUids.some((uid) => this.ownerExists(uid, entry))) return;
+    setImmediate(() => this.collectOrphan(entry));
   }
 
   // ---- update -------------------------------------------------------------------------------

@@ -16,13 +16,20 @@ import { createHash, randomInt } from 'node:crypto';
 import { ControllerRunner, keyOf, ownedBy, splitKey } from '../../controllers/runtime.js';
 import type { Controller, ReconcileResult } from '../../controllers/runtime.js';
 import type { EventHub } from '../kube/event-hub.js';
+import { parseLabelSelector } from '../kube/label-selector.js';
 import { DEPLOYMENTS, JOBS, PGCLUSTERS, PODS, PVCS } from '../kube/resources.js';
 import type { KubeObject } from '../kube/resources.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { KubeApiError } from '../kube/writer.js';
 import type { KubeWriter } from '../kube/writer.js';
 
+/** On a Job: its pod fails, with the annotation's value as the message. */
 export const FAIL_ANNOTATION = 'embedded.pgo.crunchydata.com/fail';
+/**
+ * On a Pgcluster: a label selector; the cluster's Jobs whose labels match it fail. Lets a test ask
+ * for the failure of a Job the controllers have not created yet.
+ */
+export const FAIL_JOBS_ANNOTATION = 'embedded.pgo.crunchydata.com/fail-jobs';
 export const NODE_NAME = 'embedded-node';
 export const DEFAULT_DELAY_MS = 2000;
 
@@ -177,11 +184,20 @@ class PodSim extends SimController {
       const finishIn = 2 * this.delayMs - ageMs(pod);
       if (finishIn > 0) return { requeueAfterMs: finishIn };
       const owner = this.cache.get(JOBS, namespace, job.name);
-      const failure = owner?.metadata.annotations?.[FAIL_ANNOTATION];
+      const failure = owner ? this.requestedFailure(owner) : undefined;
       await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.finishedStatus(pod, failure)));
       return;
     }
     await this.patroniRole(pod);
+  }
+
+  private requestedFailure(job: KubeObject): string | undefined {
+    const direct = job.metadata.annotations?.[FAIL_ANNOTATION];
+    if (direct !== undefined) return direct;
+    const cluster = this.cache.get(PGCLUSTERS, job.metadata.namespace, job.metadata.labels?.['pg-cluster'] ?? '');
+    const selector = cluster?.metadata.annotations?.[FAIL_JOBS_ANNOTATION];
+    if (!selector) return undefined;
+    return parseLabelSelector(selector).matches(job.metadata.labels) ? `simulated failure of job ${job.metadata.name}` : undefined;
   }
 
   private runningStatus(pod: KubeObject): Record<string, unknown> {

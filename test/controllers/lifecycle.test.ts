@@ -1,0 +1,184 @@
+/**
+ * The whole life of a cluster through GraphQL, carried out by the controllers on the embedded API
+ * with the simulated node (zero delay), checked through the Kubernetes API.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { ClusterController } from '../../controllers/cluster-controller.js';
+import { ReplicaController } from '../../controllers/replica-controller.js';
+import { TaskController } from '../../controllers/task-controller.js';
+import { defaultSettings } from '../../src/domain/settings.js';
+import { FAIL_JOBS_ANNOTATION } from '../../src/embedded/node-runtime.js';
+import { KubeWriter } from '../../src/kube/writer.js';
+import { startTestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+
+const NS = 'pgouser1';
+const CR = { group: 'crunchydata.com', version: 'v1', namespace: NS };
+const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+interface ClusterView {
+  state: string;
+  currentPrimary: string;
+  replicas: { name: string; state: string }[];
+  pods: { name: string; role: string; ready: boolean; deployment: string }[];
+  tasks: { name: string; progress: string; stateMessage: string }[];
+  workflows: { completed: boolean }[];
+  labels: { key: string; value: string }[];
+}
+
+const VIEW = 'query($name: String!) { cluster(namespace: "pgouser1", name: $name) { state currentPrimary replicas { name state } pods { name role ready deployment } tasks { name progress stateMessage } workflows { completed } labels { key value } } }';
+
+describe('the life of a cluster', () => {
+  let t: TestApp;
+  let core: k8s.CoreV1Api;
+  let apps: k8s.AppsV1Api;
+  let custom: k8s.CustomObjectsApi;
+
+  async function view(name: string): Promise<ClusterView | null> {
+    const res = await t.gql<{ cluster: ClusterView | null }>(VIEW, { name });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    return res.data?.cluster ?? null;
+  }
+
+  async function until(name: string, check: (c: ClusterView | null) => boolean, what: string, timeoutMs = 20_000): Promise<ClusterView | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const current = await view(name);
+      if (check(current)) return current;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(current)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  const names = async (list: Promise<{ items: { metadata?: { name?: string } }[] }>) => (await list).items.map((i) => String(i.metadata?.name)).sort();
+
+  before(async () => {
+    t = await startTestApp();
+    core = t.kc.makeApiClient(k8s.CoreV1Api);
+    apps = t.kc.makeApiClient(k8s.AppsV1Api);
+    custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+    await until('none', () => t.app.controllers.isLeader, 'leadership', 10_000);
+  });
+  after(() => t.dispose());
+
+  test('a new cluster reaches Initialized with its replica built and the create workflow completed', async () => {
+    const created = await t.gql('mutation { createCluster(input: { namespace: "pgouser1", name: "hippo", replicaCount: 1 }) { workflowId } }');
+    assert.equal(created.errors, undefined);
+    const cluster = await until('hippo', (c) => c?.state === 'INITIALIZED' && c.replicas.every((r) => r.state === 'PROCESSED') && c.pods.filter((p) => p.role === 'replica' && p.ready).length === 1, 'Initialized with a ready replica');
+    assert.equal(cluster?.workflows[0]?.completed, true);
+    assert.equal(cluster?.pods.find((p) => p.role === 'master')?.deployment, 'hippo');
+    assert.ok(cluster?.tasks.some((x) => x.name === 'hippo-stanza-create' && x.progress === 'job completed'));
+    assert.ok(cluster?.tasks.some((x) => x.name === 'backrest-backup-hippo' && x.progress === 'job completed'));
+  });
+
+  test('every object 4.2.4 created for a cluster exists with its names and labels', async () => {
+    const replica = (await view('hippo'))!.replicas[0].name;
+    assert.deepEqual(await names(apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'pg-cluster=hippo' })), ['hippo', 'hippo-backrest-shared-repo', replica].sort());
+    assert.deepEqual(await names(core.listNamespacedService({ namespace: NS, labelSelector: 'pg-cluster=hippo' })), ['hippo', 'hippo-backrest-shared-repo', 'hippo-replica']);
+    assert.deepEqual(await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=hippo' })), ['hippo', 'hippo-pgbr-repo', replica].sort());
+    const primary = await apps.readNamespacedDeployment({ namespace: NS, name: 'hippo' });
+    for (const [key, value] of Object.entries({ vendor: 'crunchydata', 'pgo-pg-database': 'true', 'pg-cluster': 'hippo', 'crunchy-pgha-scope': 'hippo', 'deployment-name': 'hippo', 'service-name': 'hippo' })) {
+      assert.equal(primary.metadata?.labels?.[key], value, key);
+    }
+    assert.equal(primary.metadata?.ownerReferences?.[0]?.kind, 'Pgcluster');
+    const primaryService = await core.readNamespacedService({ namespace: NS, name: 'hippo' });
+    assert.deepEqual(primaryService.spec?.selector, { 'pg-cluster': 'hippo', role: 'master' });
+    assert.deepEqual(primaryService.spec?.ports?.map((p) => p.name), ['postgres', 'sshd']);
+    const config = await core.readNamespacedConfigMap({ namespace: NS, name: 'hippo-pgha-default-config' });
+    assert.equal(config.data?.init, 'false');
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'hippo' });
+    assert.equal(pvc.metadata?.ownerReferences, undefined, 'PVCs must survive a delete that keeps data');
+    const cr = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo' })) as { metadata: { labels: Record<string, string> }; spec: { status: string; PrimaryStorage: { name: string } } };
+    assert.equal(cr.spec.status, 'completed');
+    assert.equal(cr.spec.PrimaryStorage.name, 'hippo');
+    assert.match(cr.metadata.labels['pg-cluster-id'], /^[0-9a-f-]{36}$/);
+    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=hippo' });
+    assert.ok(events.items.some((e) => e.reason === 'Initialized'), 'an Initialized event is recorded on the Pgcluster');
+  });
+
+  test('reconciling a converged cluster, its replicas and tasks makes no writes', async () => {
+    const writer = new KubeWriter(t.kc);
+    const ctx = { cache: t.app.cache, writer };
+    const settings = defaultSettings();
+    const cluster = new ClusterController(ctx, settings);
+    const replicas = new ReplicaController(ctx, settings);
+    const tasks = new TaskController(ctx, settings);
+    for (const key of cluster.allKeys()) await cluster.reconcile(key);
+    for (const key of replicas.allKeys()) await replicas.reconcile(key);
+    for (const key of tasks.allKeys()) await tasks.reconcile(key);
+    assert.equal(writer.requests, 0);
+    writer.close();
+  });
+
+  test('scaling up adds a built replica and scaling down removes it', async () => {
+    const scaled = await t.gql<{ scaleCluster: { name: string }[] }>('mutation { scaleCluster(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
+    const added = scaled.data!.scaleCluster[0].name;
+    await until('hippo', (c) => c?.replicas.length === 2 && c.pods.some((p) => p.deployment === added && p.ready && p.role === 'replica'), 'the new replica ready');
+    const down = await t.gql('mutation { scaleDownCluster(input: { namespace: "pgouser1", cluster: "hippo", replica: "' + added + '" }) { name } }');
+    assert.equal(down.errors, undefined, JSON.stringify(down.errors));
+    await until('hippo', (c) => c?.replicas.length === 1 && !c.pods.some((p) => p.deployment === added), 'the replica removed');
+    assert.deepEqual((await core.listNamespacedPersistentVolumeClaim({ namespace: NS, fieldSelector: `metadata.name=${added}` })).items, []);
+  });
+
+  test('a requested pgBackRest backup runs its Job and the task completes', async () => {
+    const res = await t.gql('mutation { backrestBackup(input: { namespace: "pgouser1", cluster: "hippo", type: INCR }) { task { name } } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === 'backrest-backup-hippo' && x.progress === 'job completed')), 'the backup task completed');
+    const run = await t.kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ namespace: NS, name: 'backrest-backup-hippo' });
+    assert.equal(run.spec?.template.spec?.containers[0].env?.find((e) => e.name === 'COMMAND_OPTS')?.value, '--type=incr');
+  });
+
+  test('a failing Job yields a failed task with its reason', async () => {
+    await custom.patchNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo', body: { metadata: { annotations: { [FAIL_JOBS_ANNOTATION]: 'backrest-command=backup' } } } }, MERGE);
+    await t.gql('mutation { backrestBackup(input: { namespace: "pgouser1", cluster: "hippo" }) { task { name } } }');
+    const cluster = await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === 'backrest-backup-hippo' && x.progress === 'job error')), 'the backup task failed');
+    assert.match(String(cluster?.tasks.find((x) => x.name === 'backrest-backup-hippo')?.stateMessage), /failed: simulated failure of job backrest-backup-hippo/);
+    await custom.patchNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo', body: { metadata: { annotations: { [FAIL_JOBS_ANNOTATION]: null } } } }, MERGE);
+  });
+
+  test('failover promotes the replica and the old primary becomes a replica', async () => {
+    const replica = (await view('hippo'))!.replicas[0].name;
+    const res = await t.gql(`mutation { failover(input: { namespace: "pgouser1", cluster: "hippo", target: "${replica}" }) { name } }`);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const cluster = await until('hippo', (c) => c?.currentPrimary === replica && c.pods.some((p) => p.deployment === replica && p.role === 'master') && c.pods.some((p) => p.deployment === 'hippo' && p.role === 'replica'), 'the roles to move');
+    assert.ok(cluster);
+  });
+
+  test('a policy applied to the cluster labels it and its primary Deployment', async () => {
+    await t.gql('mutation { createPolicy(input: { namespace: "pgouser1", name: "audit", sql: "create table audit(id int);" }) { name } }');
+    const deadline = Date.now() + 5000;
+    let res;
+    do {
+      res = await t.gql<{ applyPolicy: { deployment: string }[] }>('mutation { applyPolicy(input: { policy: "audit", target: { namespace: "pgouser1", names: ["hippo"] } }) { deployment } }');
+    } while (res.errors && Date.now() < deadline && (await new Promise((r) => setTimeout(r, 50))) === undefined);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    await until('hippo', (c) => Boolean(c?.labels.some((l) => l.key === 'audit' && l.value === 'pgpolicy')), 'the policy label');
+  });
+
+  test('deleting the cluster removes everything it owned, its data and its backups', async () => {
+    const res = await t.gql('mutation { deleteClusters(input: { target: { namespace: "pgouser1", names: ["hippo"] } }) { name } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    await until('hippo', (c) => c === null, 'the Pgcluster to go');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const left = [
+        ...(await names(apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
+        ...(await names(core.listNamespacedService({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
+        ...(await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
+        ...(await names(core.listNamespacedSecret({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
+        ...(await names(core.listNamespacedPod({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
+        ...(await names(custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', labelSelector: 'pg-cluster=hippo' }) as Promise<{ items: { metadata?: { name?: string } }[] }>)),
+        ...(await names(custom.listNamespacedCustomObject({ ...CR, plural: 'pgreplicas', labelSelector: 'pg-cluster=hippo' }) as Promise<{ items: { metadata?: { name?: string } }[] }>)),
+      ];
+      if (left.length === 0) break;
+      if (Date.now() > deadline) {
+        const pods = (await core.listNamespacedPod({ namespace: NS })).items.map((p) => `${p.metadata?.name} owners=${JSON.stringify(p.metadata?.ownerReferences)} phase=${p.status?.phase} deleting=${p.metadata?.deletionTimestamp}`);
+        const jobs = (await t.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: NS })).items.map((j) => `${j.metadata?.name} ${j.metadata?.uid} ${JSON.stringify(j.metadata?.finalizers)} ${j.metadata?.deletionTimestamp}`);
+        assert.fail(`left behind: ${left.join(', ')}\npods: ${pods.join('\n')}\njobs: ${jobs.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+});
