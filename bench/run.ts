@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- <name>…]`: every benchmark, or the named ones (embedded, graphql), printing
+ * `npm run bench [-- <name>…]`: every benchmark, or the named ones (embedded, graphql, controllers), printing
  * figures. Performance targets live here, not in timed tests.
  */
 import { benchEmbeddedApi } from './embedded-api.bench.js';
 import { benchGraphql } from './graphql.bench.js';
+import { benchControllers } from './controllers.bench.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { embedded: benchEmbeddedApi, graphql: benchGraphql };
+const BENCHES: Record<string, () => Promise<void>> = { embedded: benchEmbeddedApi, graphql: benchGraphql, controllers: benchControllers };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!BENCHES[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);

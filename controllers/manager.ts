@@ -50,6 +50,11 @@ export class ControllerManager {
     return this.elector.identity;
   }
 
+  /** API writes the controllers have made. */
+  get writes(): number {
+    return this.options.writer.requests;
+  }
+
   /** Per controller: reconciles, errors, queue depth and recent durations. */
   metrics(): Record<string, ControllerMetrics> {
     return Object.fromEntries(this.runners.map((r) => [r.name, r.metrics]));

@@ -315,7 +315,7 @@ export class ClusterService {
       await batch.create(SECRETS, secretObject(namespace, name, names.userSecret(name, user), { username: user, password: pw.user }));
     }
     if (!ctx.cache.get(SECRETS, namespace, names.backrestRepoSecret(name))) {
-      await batch.create(SECRETS, this.backrestRepoSecret(namespace, name));
+      await batch.create(SECRETS, await this.backrestRepoSecret(namespace, name));
     }
     await batch.create(
       PGTASK,
@@ -468,8 +468,8 @@ export class ClusterService {
     return { ...config };
   }
 
-  private backrestRepoSecret(namespace: string, cluster: string): KubeObject {
-    const keys = generateSshKeyPair(`${cluster}-backrest-repo`);
+  private async backrestRepoSecret(namespace: string, cluster: string): Promise<KubeObject> {
+    const keys = await generateSshKeyPair(`${cluster}-backrest-repo`);
     return secretObject(
       namespace,
       cluster,

@@ -3,7 +3,10 @@
  * key in OpenSSH authorized_keys format (Node's crypto cannot write that format, so it is encoded
  * here from the key's modulus and exponent, RFC 4253 §6.6).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const generateRsa = promisify(generateKeyPair);
 
 export const SSH_KEY_BITS = 2048;
 
@@ -20,8 +23,9 @@ function sshMpint(base64url: string): Buffer {
   return sshString(bytes);
 }
 
-export function generateSshKeyPair(comment: string): { privateKeyPem: string; authorizedKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: SSH_KEY_BITS });
+/** Generated off the event loop (libuv's thread pool): RSA 2048 takes tens of milliseconds. */
+export async function generateSshKeyPair(comment: string): Promise<{ privateKeyPem: string; authorizedKey: string }> {
+  const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: SSH_KEY_BITS });
   const jwk = publicKey.export({ format: 'jwk' });
   const blob = Buffer.concat([sshString(Buffer.from('ssh-rsa')), sshMpint(String(jwk.e)), sshMpint(String(jwk.n))]);
   return {
