@@ -4,7 +4,7 @@
  * so a second run over a converged cluster writes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { CLUSTER_STATES, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES, CREATED_MESSAGE, BACKREST_COMMANDS } from '../src/domain/constants.js';
+import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
@@ -20,6 +20,8 @@ import type { Controller, ReconcileResult } from './runtime.js';
 import { clusterPorts, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
+/** Our addition to a bootstrap backup task after a restore: the restored primary it backs up. */
+export const RESTORED_PRIMARY_PARAMETER = 'restored-primary';
 
 export class ClusterController implements Controller {
   readonly name = 'pgcluster';
@@ -152,6 +154,7 @@ export class ClusterController implements Controller {
     if ((configMap?.data as Record<string, string> | undefined)?.init === 'true') {
       await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${name}-pgha-default-config`, { data: { init: 'false' } }));
     }
+    if (cluster.status?.state === CLUSTER_STATES.restoring) return this.afterRestore(cluster, primary);
     await this.applyCreationPolicies(cluster, primary);
     const workflow = this.ctx.cache.get(PGTASK, ns, names.workflowTask(name, WORKFLOW_TYPES.createCluster));
     if (workflow && !workflow.spec.parameters?.[WORKFLOW_STEPS.completed]) {
@@ -175,6 +178,39 @@ export class ClusterController implements Controller {
         }),
       );
     }
+  }
+
+  /**
+   * The restored primary is up: a bootstrap backup of the new timeline (the previous backup task
+   * and its Job removed first). Its success makes the cluster Initialized again (task controller).
+   */
+  private async afterRestore(cluster: Pgcluster, primary: KubeObject): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const name = cluster.metadata.name;
+    const restored = primary.metadata.labels?.[LABELS.deploymentName] ?? '';
+    if (restored !== cluster.metadata.labels?.[LABELS.currentPrimary]) return;
+    const taskName = names.backrestBackupTask(name);
+    const existing = this.ctx.cache.get(PGTASK, ns, taskName);
+    if (existing?.spec.parameters?.[RESTORED_PRIMARY_PARAMETER] === restored) return;
+    if (existing) {
+      await this.ctx.writer.deleteIfExists(PGTASK, ns, taskName);
+      return; // the deletion's event brings this back, and the new task is created on a clean slate
+    }
+    const repo = this.ctx.cache.byCluster(PODS, ns, name).find((p) => p.metadata.labels?.[LABELS.backrestRepo] === 'true');
+    if (!repo) return;
+    const labels: Record<string, string> = { [LABELS.pgCluster]: name };
+    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (cluster.metadata.labels?.[key]) labels[key] = cluster.metadata.labels[key];
+    await ensure(
+      this.ctx,
+      PGTASK,
+      taskObject({
+        namespace: ns,
+        name: taskName,
+        tasktype: TASK_TYPES.backrest,
+        labels,
+        parameters: { 'job-name': taskName, 'pg-cluster': name, podname: repo.metadata.name, containername: 'database', 'backrest-command': BACKREST_COMMANDS.backup, 'backrest-opts': '--type=full', 'backrest-storage-type': cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] ?? '', [LABELS.backupType]: BACKUP_TYPES.bootstrap, [RESTORED_PRIMARY_PARAMETER]: restored },
+      }),
+    );
   }
 
   /** Policies named at creation: labelled on the cluster and its primary Deployment, then the task goes. */

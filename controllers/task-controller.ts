@@ -4,7 +4,7 @@
  * while no controller ran is still seen, and a failed Job surfaces as a failed task with its
  * reason (reference §11 item 8).
  */
-import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, POD_ROLES, SPEC_STATUS, TASK_STATES, TASK_TYPES } from '../src/domain/constants.js';
+import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_STATES, TASK_TYPES, WORKFLOW_STEPS } from '../src/domain/constants.js';
 import { PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
@@ -16,11 +16,15 @@ import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.
 import type { ControllerContext } from './kube-helpers.js';
 import { keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
-import { job } from './templates.js';
+import { job, pgDeployment, pvc, validUserLabels } from './templates.js';
 
 export const TASK_PROCESSED_MESSAGE = 'Successfully processed Pgtask by controller';
 /** Label tying a Job to the task it carries out, for Jobs that must outlive their task. */
 export const TASK_LABEL = LABELS.pgTask;
+/** How often to look again while the Job of a replaced task is being garbage collected. */
+export const PREVIOUS_JOB_WAIT_MS = 200;
+/** Our addition to the restore task's parameters: the name of its Job. */
+export const RESTORE_JOB_PARAMETER = 'backrest-restore-job';
 /** Our addition to the rmdata task's parameters: the name of the Job carrying it out. */
 export const RMDATA_JOB_PARAMETER = 'delete-data-job';
 
@@ -83,6 +87,8 @@ export class TaskController implements Controller {
         return this.failover(task);
       case TASK_TYPES.pgdump:
         return this.jobTask(task, this.pgdumpJob(task));
+      case TASK_TYPES.backrestRestore:
+        return this.restore(task);
       default:
         return;
     }
@@ -111,6 +117,11 @@ export class TaskController implements Controller {
     const labels: Record<string, string> = { [LABELS.backrest]: 'true', [LABELS.backrestJob]: 'true', [LABELS.backrestCommand]: command };
     for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (task.metadata.labels?.[key]) labels[key] = task.metadata.labels[key];
     if (p[LABELS.backupType]) labels[LABELS.backupType] = p[LABELS.backupType];
+    const previous = this.ctx.cache.get(JOBS, ns, jobName);
+    if (previous && !previous.metadata.ownerReferences?.some((r) => r.uid === task.metadata.uid)) {
+      // The Job of an earlier task of this name is still being collected: its result is not ours.
+      return { requeueAfterMs: PREVIOUS_JOB_WAIT_MS };
+    }
     const created = await ensure(
       this.ctx,
       JOBS,
@@ -176,6 +187,78 @@ export class TaskController implements Controller {
       const patch = wasRestoring ? { spec: { status: 'restore' } } : { metadata: { annotations: { 'pgo-pgha-bootstrap-replica': 'true' } } };
       await tolerateMissing(this.ctx.writer.mergePatch(PGREPLICA, ns, replica.metadata.name, patch));
     }
+  }
+
+  /**
+   * pgBackRest restore (reference §7.7). Phase 1: the new primary PVC, the old instances stopped,
+   * the cluster Restoring, the restore Job. Phase 2, when the Job succeeded: the restored primary
+   * Deployment under a new Patroni scope. The bootstrap backup that ends the restore is the
+   * cluster controller's (primary readiness while Restoring).
+   */
+  private async restore(task: Pgtask): Promise<void> {
+    if (task.spec.status === SPEC_STATUS.jobCompleted || task.spec.status === SPEC_STATUS.jobError) return;
+    const ns = task.metadata.namespace ?? '';
+    const p = task.spec.parameters ?? {};
+    const cluster = this.ctx.cache.get(PGCLUSTER, ns, p['backrest-restore-from-cluster'] ?? '');
+    if (!cluster) return;
+    const clusterName = cluster.metadata.name;
+    const toPvc = p['backrest-restore-to-pvc'] ?? '';
+    const jobName = p[RESTORE_JOB_PARAMETER];
+    if (!jobName) {
+      const claim = pvc(ns, clusterName, toPvc, cluster.spec.PrimaryStorage);
+      if (claim) await ensure(this.ctx, PVCS, claim);
+      for (const d of this.ctx.cache.byCluster(DEPLOYMENTS, ns, clusterName)) {
+        if (d.metadata.labels?.[LABELS.pgDatabase] === 'true') await this.ctx.writer.deleteIfExists(DEPLOYMENTS, ns, d.metadata.name);
+      }
+      await tolerateMissing(this.ctx.writer.patchStatus(PGCLUSTER, ns, clusterName, { state: CLUSTER_STATES.restoring, message: 'Cluster is being restored' }));
+      for (const replica of this.ctx.cache.byCluster(PGREPLICA, ns, clusterName)) {
+        await tolerateMissing(this.ctx.writer.patchStatus(PGREPLICA, ns, replica.metadata.name, { state: REPLICA_STATES.pendingRestore, message: 'Pgreplica pending the restore of its cluster' }));
+      }
+      const name = `restore-${clusterName}-${suffixOf(task)}`;
+      await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, task.metadata.name, { spec: { parameters: { [RESTORE_JOB_PARAMETER]: name } } }));
+      await ensure(
+        this.ctx,
+        JOBS,
+        withOwner(
+          job({
+            namespace: ns,
+            name,
+            cluster: clusterName,
+            image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
+            serviceAccount: 'pgo-backrest',
+            labels: { [LABELS.backrestRestore]: 'true', 'backrest-restore-to-pvc': toPvc, [LABELS.workflowId]: p[LABELS.workflowId] ?? '' },
+            env: { COMMAND_OPTS: p['backrest-restore-opts'] ?? '', PITR_TARGET: p['backrest-pitr-target'] ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${toPvc}`, PGBACKREST_REPO1_HOST: names.repoDeployment(clusterName), PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix' },
+          }),
+          task,
+        ),
+      );
+      await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restoreJobCreated);
+      await recordEvent(this.ctx, cluster, 'Normal', 'RestoreCluster', `restore job ${name} started into PVC ${toPvc}`);
+      return;
+    }
+    const state = jobState(this.ctx.cache.get(JOBS, ns, jobName));
+    if (!state?.done) return;
+    if (state.failed) {
+      await this.setProgress(task, SPEC_STATUS.jobError, `job ${jobName} failed: ${state.reason}`);
+      await recordEvent(this.ctx, cluster, 'Warning', 'RestoreClusterFailed', `restore job ${jobName} failed: ${state.reason}`);
+      return;
+    }
+    await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${clusterName}-pgha-default-config`, { data: { init: 'true' } }));
+    const labels = { ...validUserLabels(cluster.spec.userlabels), [LABELS.deploymentName]: toPvc, [LABELS.name]: clusterName, [LABELS.pgCluster]: clusterName, [LABELS.pghaScope]: toPvc, [LABELS.pgClusterId]: cluster.metadata.labels?.[LABELS.pgClusterId] ?? '' };
+    await ensure(this.ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name: toPvc, pvcName: toPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings: this.settings, init: true }), cluster));
+    const restoredLabels = { [LABELS.currentPrimary]: toPvc, [LABELS.pghaScope]: toPvc, ...(p[LABELS.workflowId] ? { [LABELS.workflowId]: p[LABELS.workflowId] } : {}) };
+    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, clusterName, { metadata: { labels: restoredLabels }, spec: { userlabels: restoredLabels } }));
+    await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restorePrimaryCreated);
+    await recordEvent(this.ctx, cluster, 'Normal', 'RestoreClusterCompleted', `restored primary ${toPvc} created`);
+    await this.setProgress(task, SPEC_STATUS.jobCompleted);
+  }
+
+  /** Adds a step to the workflow with this id (found by its label, as 4.2.4 did). */
+  private async workflowStep(namespace: string, id: string | undefined, step: string): Promise<void> {
+    if (!id) return;
+    const workflow = this.ctx.cache.list(PGTASK, namespace).find((x) => x.spec.tasktype === TASK_TYPES.workflow && x.metadata.labels?.[LABELS.workflowId] === id);
+    if (!workflow || workflow.spec.parameters?.[step]) return;
+    await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, namespace, workflow.metadata.name, { spec: { parameters: { [step]: now() } } }));
   }
 
   /** A task carried out by one Job: create it once, then mirror its status (reference §4.7 rule 4). */

@@ -85,8 +85,8 @@ export const WORKFLOW_TYPES = {
 export const WORKFLOW_STEPS = {
   submitted: 'task submitted',
   completed: 'task completed',
-  restorePrimaryCreated: 'restored Primary created',
   restoreJobCreated: 'restore job created',
+  restorePrimaryCreated: 'restored Primary created',
   cloneCreatePvc: 'clone 1.1: create pvc',
   cloneSyncRepo: 'clone 1.2: sync pgbackrest repo',
   cloneRestoreBackup: 'clone 2: restoring backup',

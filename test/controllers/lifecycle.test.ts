@@ -157,6 +157,21 @@ describe('the life of a cluster', () => {
     await until('hippo', (c) => Boolean(c?.labels.some((l) => l.key === 'audit' && l.value === 'pgpolicy')), 'the policy label');
   });
 
+  test('a pgBackRest restore goes through Restoring and back to Initialized on the restored primary', async () => {
+    const res = await t.gql<{ backrestRestore: { workflowId: string } }>('mutation { backrestRestore(input: { namespace: "pgouser1", cluster: "hippo", toPvc: "hippo-restored" }) { workflowId } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const id = res.data!.backrestRestore.workflowId;
+    await until('hippo', (c) => c?.state === 'RESTORING' || c?.currentPrimary === 'hippo-restored', 'the restore to start');
+    const cluster = await until(
+      'hippo',
+      (c) => c?.state === 'INITIALIZED' && c.currentPrimary === 'hippo-restored' && c.pods.some((p) => p.deployment === 'hippo-restored' && p.role === 'master' && p.ready) && c.replicas.every((r) => r.state === 'PROCESSED') && c.pods.some((p) => p.role === 'replica' && p.ready),
+      'Initialized again on the restored primary with its replica rebuilt',
+    );
+    assert.ok(cluster);
+    const workflow = await t.gql<{ workflow: { steps: { name: string }[] } }>(`{ workflow(namespace: "pgouser1", id: "${id}") { steps { name } } }`);
+    assert.deepEqual(workflow.data?.workflow.steps.map((s) => s.name), ['task submitted', 'restore job created', 'restored Primary created']);
+  });
+
   test('deleting the cluster removes everything it owned, its data and its backups', async () => {
     const res = await t.gql('mutation { deleteClusters(input: { target: { namespace: "pgouser1", names: ["hippo"] } }) { name } }');
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
