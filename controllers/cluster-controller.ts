@@ -31,6 +31,7 @@ export class ClusterController implements Controller {
     { kind: 'Service', keys: ownedBy('Pgcluster') },
     { kind: 'Pod', keys: byClusterLabel },
     { kind: 'Pgtask', keys: byClusterLabel },
+    { kind: 'ConfigMap', keys: byClusterLabel },
   ];
 
   constructor(
@@ -58,6 +59,32 @@ export class ClusterController implements Controller {
     await this.build(cluster);
     await this.labelPods(cluster);
     await this.onPrimaryReady(cluster);
+    await this.syncPause(cluster);
+  }
+
+  /**
+   * Automatic failover on or off (reference §7.13): Patroni is paused exactly when the `autofail`
+   * label is `false`. A missing or unreadable label counts as `true` (reference §11 item 2).
+   */
+  private async syncPause(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const scope = cluster.metadata.labels?.[LABELS.pghaScope];
+    if (!scope) return;
+    const configMap = this.ctx.cache.get(CONFIGMAPS, ns, `${scope}-config`);
+    const text = configMap?.metadata.annotations?.config;
+    if (!text) return;
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const pause = cluster.metadata.labels?.[LABELS.autofail] === 'false';
+    if ((config.pause === true) === pause) return;
+    if (pause) config.pause = true;
+    else delete config.pause;
+    await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${scope}-config`, { metadata: { annotations: { config: JSON.stringify(config) } } }));
+    await recordEvent(this.ctx, cluster, 'Normal', pause ? 'AutofailDisabled' : 'AutofailEnabled', `Patroni ${pause ? 'paused' : 'resumed'} for scope ${scope}`);
   }
 
   private async build(cluster: Pgcluster): Promise<void> {

@@ -17,7 +17,7 @@ import { ControllerRunner, keyOf, ownedBy, splitKey } from '../../controllers/ru
 import type { Controller, ReconcileResult } from '../../controllers/runtime.js';
 import type { EventHub } from '../kube/event-hub.js';
 import { parseLabelSelector } from '../kube/label-selector.js';
-import { DEPLOYMENTS, JOBS, PGCLUSTERS, PODS, PVCS } from '../kube/resources.js';
+import { CONFIGMAPS, DEPLOYMENTS, JOBS, PGCLUSTERS, PODS, PVCS } from '../kube/resources.js';
 import type { KubeObject } from '../kube/resources.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { KubeApiError } from '../kube/writer.js';
@@ -233,6 +233,20 @@ class PodSim extends SimController {
     const primary = cluster.metadata.labels?.['current-primary'] ?? cluster.metadata.name;
     const role = labels['deployment-name'] === primary ? 'master' : 'replica';
     if (labels.role !== role) await ignoreMissing(this.writer.mergePatch(PODS, pod.metadata.namespace ?? '', pod.metadata.name, { metadata: { labels: { role } } }));
+    const scope = labels['crunchy-pgha-scope'];
+    if (role === 'master' && scope) await this.patroniConfigMaps(pod, scope);
+  }
+
+  /** Patroni's DCS objects: `<scope>-config` (dynamic configuration) and `<scope>-leader`. */
+  private async patroniConfigMaps(pod: KubeObject, scope: string): Promise<void> {
+    const namespace = pod.metadata.namespace ?? '';
+    const labels = { 'crunchy-pgha-scope': scope, vendor: 'crunchydata', 'pg-cluster': pod.metadata.labels?.['pg-cluster'] ?? '' };
+    if (!this.cache.get(CONFIGMAPS, namespace, `${scope}-config`)) {
+      await ignoreMissing(this.writer.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${scope}-config`, namespace, labels, annotations: { config: JSON.stringify({ ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 1048576 }) } } }));
+    }
+    const leader = this.cache.get(CONFIGMAPS, namespace, `${scope}-leader`);
+    if (!leader) await ignoreMissing(this.writer.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${scope}-leader`, namespace, labels, annotations: { leader: pod.metadata.name } } }));
+    else if (leader.metadata.annotations?.leader !== pod.metadata.name) await ignoreMissing(this.writer.mergePatch(CONFIGMAPS, namespace, `${scope}-leader`, { metadata: { annotations: { leader: pod.metadata.name } } }));
   }
 }
 

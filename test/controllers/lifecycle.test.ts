@@ -112,6 +112,22 @@ describe('the life of a cluster', () => {
     writer.close();
   });
 
+  test('turning automatic failover off pauses Patroni and turning it on resumes it', async () => {
+    const paused = async () => JSON.parse(String((await core.readNamespacedConfigMap({ namespace: NS, name: 'hippo-config' })).metadata?.annotations?.config)).pause === true;
+    assert.equal(await paused(), false);
+    await t.gql('mutation { updateClusters(input: { target: { namespace: "pgouser1", names: ["hippo"] }, autofail: false }) { name } }');
+    const deadline = Date.now() + 5000;
+    while (!(await paused())) {
+      if (Date.now() > deadline) assert.fail('Patroni was not paused');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await t.gql('mutation { updateClusters(input: { target: { namespace: "pgouser1", names: ["hippo"] }, autofail: true }) { name } }');
+    while (await paused()) {
+      if (Date.now() > deadline + 5000) assert.fail('Patroni was not resumed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   test('scaling up adds a built replica and scaling down removes it', async () => {
     const scaled = await t.gql<{ scaleCluster: { name: string }[] }>('mutation { scaleCluster(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
     const added = scaled.data!.scaleCluster[0].name;
