@@ -6,6 +6,7 @@ import type { PgoSettings } from '../src/domain/settings.js';
 import type { EventHub } from '../src/kube/event-hub.js';
 import type { KubeWriter } from '../src/kube/writer.js';
 import type { CacheReader } from '../src/domain/context.js';
+import { BackupController } from './backup-controller.js';
 import { ClusterController } from './cluster-controller.js';
 import { LeaderElector } from './leader-election.js';
 import type { LeaderElectionOptions } from './leader-election.js';
@@ -78,7 +79,7 @@ export class ControllerManager {
     const { cache, writer, settings, hub } = this.options;
     const ctx = { cache, writer };
     const onError = (controller: string, key: string, error: unknown): void => this.options.onError?.(Object.assign(error instanceof Error ? error : new Error(String(error)), { controller, key }));
-    const controllers = [new ClusterController(ctx, settings), new ReplicaController(ctx, settings), new TaskController(ctx, settings), new PolicyController(ctx)];
+    const controllers = [new ClusterController(ctx, settings), new ReplicaController(ctx, settings), new TaskController(ctx, settings), new PolicyController(ctx), new BackupController(ctx, settings)];
     this.runners = controllers.map((c) => new ControllerRunner(c, hub, { ...this.options.runner, onError }));
     for (const runner of this.runners) runner.start();
     this.options.onLeadership?.(true);

@@ -89,6 +89,8 @@ export class TaskController implements Controller {
         return this.jobTask(task, this.pgdumpJob(task));
       case TASK_TYPES.backrestRestore:
         return this.restore(task);
+      case TASK_TYPES.pgrestore:
+        return this.jobTask(task, this.pgrestoreJob(task));
       default:
         return;
     }
@@ -289,6 +291,22 @@ export class TaskController implements Controller {
       serviceAccount: 'pgo-default',
       labels: { [LABELS.pgdump]: 'true', [TASK_LABEL]: task.metadata.name },
       env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
+    });
+  }
+
+  private pgrestoreJob(task: Pgtask): KubeObject | undefined {
+    const p = task.spec.parameters ?? {};
+    const clusterName = p['pgrestore-host'] ?? '';
+    const fromPvc = p['pgrestore-from-pvc'] ?? '';
+    if (!this.ctx.cache.get(PVCS, task.metadata.namespace, fromPvc)) return undefined;
+    return job({
+      namespace: task.metadata.namespace ?? '',
+      name: `pgrestore-${clusterName}-from-${fromPvc}-${suffixOf(task)}`,
+      cluster: clusterName,
+      image: `${this.settings.ccpImagePrefix}/crunchy-pgrestore:${this.settings.ccpImageTag}`,
+      serviceAccount: 'pgo-default',
+      labels: { [LABELS.pgrestore]: 'true', [TASK_LABEL]: task.metadata.name },
+      env: { PGRESTORE_HOST: clusterName, PGRESTORE_DB: p['pgrestore-db'] ?? 'postgres', PG_PRIMARY_PORT: '5432', PGRESTORE_CUSTOM_OPTS: p['pgrestore-opts'] ?? '', PGRESTORE_BACKUP_TIMESTAMP: p['pgrestore-pitr-target'] ?? '' },
     });
   }
 

@@ -146,6 +146,36 @@ describe('the life of a cluster', () => {
     assert.equal(run.spec?.template.spec?.containers[0].env?.find((e) => e.name === 'COMMAND_OPTS')?.value, '--type=incr');
   });
 
+  test('a pg_dump backup runs its Job and its task records the Job completed', async () => {
+    const res = await t.gql('mutation { pgdumpBackup(input: { namespace: "pgouser1", cluster: "hippo" }) { task { name } } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const task = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgtasks', name: 'backup-hippo-pgdump' })) as { spec: { status: string } };
+      if (/^job completed \[backup-hippo-pgdump-[0-9a-f]{4}\]$/.test(task.spec.status)) break;
+      if (Date.now() > deadline) assert.fail(`pgdump task status: ${task.spec.status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  test('a legacy pg_basebackup runs, records its path and completes its workflow', async () => {
+    const res = await t.gql<{ basebackup: { workflowId: string } }>('mutation { basebackup(input: { namespace: "pgouser1", cluster: "hippo" }) { workflowId } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const backup = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgbackups', name: 'hippo' })) as { spec: { backupstatus: string; toc: Record<string, string> }; status?: { state?: string } };
+      if (backup.spec.backupstatus === 'Backup Job Completed') {
+        assert.equal(Object.keys(backup.spec.toc).length, 1);
+        assert.equal(backup.status?.state, 'pgbackup Processed');
+        break;
+      }
+      if (Date.now() > deadline) assert.fail(`backupstatus: ${backup.spec.backupstatus}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const workflow = await t.gql<{ workflow: { completed: boolean } }>(`{ workflow(namespace: "pgouser1", id: "${res.data!.basebackup.workflowId}") { completed } }`);
+    assert.equal(workflow.data?.workflow.completed, true);
+  });
+
   test('a failing Job yields a failed task with its reason', async () => {
     await custom.patchNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo', body: { metadata: { annotations: { [FAIL_JOBS_ANNOTATION]: 'backrest-command=backup' } } } }, MERGE);
     await t.gql('mutation { backrestBackup(input: { namespace: "pgouser1", cluster: "hippo" }) { task { name } } }');
