@@ -20,6 +20,10 @@ import type { Controller, ReconcileResult } from './runtime.js';
 import { clusterPorts, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
+/** How long a primary may stay unready before a replica is promoted automatically. */
+export const AUTOFAILOVER_AFTER_MS = 5_000;
+/** The `pgouser` recorded on failover tasks the controllers create themselves. */
+export const AUTOFAILOVER_USER = 'autofailover';
 /** Our addition to a bootstrap backup task after a restore: the restored primary it backs up. */
 export const RESTORED_PRIMARY_PARAMETER = 'restored-primary';
 
@@ -37,6 +41,7 @@ export class ClusterController implements Controller {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly settings: PgoSettings,
+    private readonly autoFailoverAfterMs = AUTOFAILOVER_AFTER_MS,
   ) {}
 
   allKeys(): string[] {
@@ -60,6 +65,38 @@ export class ClusterController implements Controller {
     await this.labelPods(cluster);
     await this.onPrimaryReady(cluster);
     await this.syncPause(cluster);
+    return this.autoFailover(cluster);
+  }
+
+  /**
+   * Automatic failover: when the primary's pod has not been ready for AUTOFAILOVER_AFTER_MS and
+   * automatic failover is on, a ready replica is promoted through a failover task (what Patroni
+   * did in 4.2.4, which the operator then followed with a new backup).
+   */
+  private async autoFailover(cluster: Pgcluster): Promise<ReconcileResult | void> {
+    if (cluster.status?.state !== CLUSTER_STATES.initialized || cluster.metadata.labels?.[LABELS.autofail] === 'false') return;
+    const ns = cluster.metadata.namespace ?? '';
+    const name = cluster.metadata.name;
+    const primaryName = cluster.metadata.labels?.[LABELS.currentPrimary] ?? name;
+    const instances = this.ctx.cache.byCluster(PODS, ns, name).filter((p) => p.metadata.labels?.[LABELS.pgDatabase] === 'true' && !p.metadata.deletionTimestamp);
+    const primary = instances.find((p) => p.metadata.labels?.[LABELS.deploymentName] === primaryName);
+    if (!primary || podReady(primary)) return;
+    const conditions = ((primary.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? []);
+    const since = Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+    const waited = Number.isNaN(since) ? 0 : Date.now() - since;
+    if (waited < this.autoFailoverAfterMs) return { requeueAfterMs: this.autoFailoverAfterMs - waited };
+    const candidate = instances.find((p) => p.metadata.labels?.[LABELS.role] === POD_ROLES.replica && podReady(p) && p.metadata.labels?.[LABELS.deploymentName] !== primaryName);
+    if (!candidate) return;
+    const taskName = names.failoverTask(name);
+    const existing = this.ctx.cache.get(PGTASK, ns, taskName);
+    if (existing && !existing.spec.parameters?.['failover-started']) return;
+    if (existing) {
+      await this.ctx.writer.deleteIfExists(PGTASK, ns, taskName);
+      return;
+    }
+    const target = candidate.metadata.labels?.[LABELS.deploymentName] ?? '';
+    await ensure(this.ctx, PGTASK, taskObject({ namespace: ns, name: taskName, tasktype: TASK_TYPES.failover, labels: { [LABELS.target]: target, [LABELS.pgCluster]: name, [LABELS.pgouser]: AUTOFAILOVER_USER }, parameters: { [name]: name } }));
+    await recordEvent(this.ctx, cluster, 'Warning', 'AutoFailover', `primary ${primaryName} not ready for ${Math.round(waited / 1000)} s: promoting ${target}`);
   }
 
   /**

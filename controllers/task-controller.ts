@@ -12,6 +12,7 @@ import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject, ResourceHandle } from '../src/kube/resources.js';
+import { KubeApiError } from '../src/kube/writer.js';
 import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { keyOf, ownedBy, splitKey } from './runtime.js';
@@ -332,6 +333,33 @@ export class TaskController implements Controller {
     await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, clusterName, { metadata: { labels: { [LABELS.currentPrimary]: target } }, spec: { userlabels: { [LABELS.currentPrimary]: target } } }));
     await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, ns, task.metadata.name, { state: TASK_STATES.processed, message: `updating label deployment...pod ${pod.metadata.name}was the failover target...failover completed` }));
     await recordEvent(this.ctx, cluster, 'Normal', 'FailoverClusterCompleted', `${target} is the new primary`);
+    await this.failoverBackup(cluster);
+  }
+
+  /**
+   * A new primary starts a new timeline: 4.2.4 took a backup of it (`pgha-backup-type=failover`)
+   * once the promoted pod was master, replacing the previous backup task and its Job.
+   */
+  private async failoverBackup(cluster: Pgcluster): Promise<void> {
+    if (cluster.status?.state !== CLUSTER_STATES.initialized) return;
+    const ns = cluster.metadata.namespace ?? '';
+    const name = names.backrestBackupTask(cluster.metadata.name);
+    const repo = this.ctx.cache.byCluster(PODS, ns, cluster.metadata.name).find((p) => p.metadata.labels?.[LABELS.backrestRepo] === 'true');
+    if (!repo) return;
+    await this.ctx.writer.deleteIfExists(PGTASK, ns, name);
+    const labels: Record<string, string> = { [LABELS.pgCluster]: cluster.metadata.name };
+    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (cluster.metadata.labels?.[key]) labels[key] = cluster.metadata.labels[key];
+    const task = taskObject({
+      namespace: ns,
+      name,
+      tasktype: TASK_TYPES.backrest,
+      labels,
+      parameters: { 'job-name': name, 'pg-cluster': cluster.metadata.name, podname: repo.metadata.name, containername: 'database', 'backrest-command': BACKREST_COMMANDS.backup, 'backrest-opts': '', 'backrest-storage-type': cluster.spec.userlabels?.['backrest-storage-type'] ?? '', [LABELS.backupType]: BACKUP_TYPES.failover },
+    });
+    // Created directly: the task just deleted may linger in the cache, which ensure() would trust.
+    await this.ctx.writer.create(PGTASK, task).catch((error: unknown) => {
+      if (!(error instanceof KubeApiError && error.code === 409)) throw error;
+    });
   }
 
   /**

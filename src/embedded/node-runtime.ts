@@ -30,6 +30,8 @@ export const FAIL_ANNOTATION = 'embedded.pgo.crunchydata.com/fail';
  * for the failure of a Job the controllers have not created yet.
  */
 export const FAIL_JOBS_ANNOTATION = 'embedded.pgo.crunchydata.com/fail-jobs';
+/** On a Deployment: its pods run but never become ready (a test's way to make a primary fail). */
+export const UNREADY_ANNOTATION = 'embedded.pgo.crunchydata.com/unready';
 export const NODE_NAME = 'embedded-node';
 export const DEFAULT_DELAY_MS = 2000;
 
@@ -160,6 +162,7 @@ class PodSim extends SimController {
   readonly watches = [
     // Patroni's view: a change of the cluster's current primary moves the role labels.
     { kind: 'Pgcluster', keys: (cluster: KubeObject) => this.cache.byCluster(PODS, cluster.metadata.namespace ?? '', cluster.metadata.name).map(keyOf) },
+    { kind: 'Deployment', keys: (d: KubeObject) => ownedPods(this.cache, d).map(keyOf) },
   ];
 
   constructor(cache: Reader, writer: KubeWriter, delayMs: number) {
@@ -176,6 +179,12 @@ class PodSim extends SimController {
     if (phase === 'Pending') {
       if (wait > 0) return { requeueAfterMs: wait };
       await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.runningStatus(pod)));
+      return;
+    }
+    const deployment = pod.metadata.ownerReferences?.find((r) => r.kind === 'Deployment');
+    const unready = deployment ? this.cache.get(DEPLOYMENTS, namespace, deployment.name)?.metadata.annotations?.[UNREADY_ANNOTATION] === 'true' : false;
+    if (unready === podIsReady(pod)) {
+      await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.readiness(pod, !unready)));
       return;
     }
     const job = pod.metadata.ownerReferences?.find((r) => r.kind === 'Job');
@@ -210,6 +219,17 @@ class PodSim extends SimController {
       startTime: at,
       conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: at })),
       containerStatuses: containers.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: at } } })),
+    };
+  }
+
+  /** The pod's readiness flipped: its Ready conditions and container statuses follow. */
+  private readiness(pod: KubeObject, ready: boolean): Record<string, unknown> {
+    const at = now();
+    const status = (pod.status ?? {}) as { conditions?: { type: string }[]; containerStatuses?: Record<string, unknown>[] };
+    const flip = (type: string) => type === 'Ready' || type === 'ContainersReady';
+    return {
+      conditions: [...(status.conditions ?? []).filter((c) => !flip(c.type)), ...['ContainersReady', 'Ready'].map((type) => ({ type, status: ready ? 'True' : 'False', lastTransitionTime: at }))],
+      containerStatuses: (status.containerStatuses ?? []).map((c) => ({ ...c, ready })),
     };
   }
 

@@ -9,7 +9,8 @@ import { ClusterController } from '../../controllers/cluster-controller.js';
 import { ReplicaController } from '../../controllers/replica-controller.js';
 import { TaskController } from '../../controllers/task-controller.js';
 import { defaultSettings } from '../../src/domain/settings.js';
-import { FAIL_JOBS_ANNOTATION } from '../../src/embedded/node-runtime.js';
+import { FAIL_JOBS_ANNOTATION, UNREADY_ANNOTATION } from '../../src/embedded/node-runtime.js';
+import { AUTOFAILOVER_AFTER_MS } from '../../controllers/cluster-controller.js';
 import { KubeWriter } from '../../src/kube/writer.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
@@ -190,6 +191,17 @@ describe('the life of a cluster', () => {
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     const cluster = await until('hippo', (c) => c?.currentPrimary === replica && c.pods.some((p) => p.deployment === replica && p.role === 'master') && c.pods.some((p) => p.deployment === 'hippo' && p.role === 'replica'), 'the roles to move');
     assert.ok(cluster);
+  });
+
+  test('a primary that stays unready is replaced by a ready replica automatically', async () => {
+    const before = (await view('hippo'))!;
+    const primary = before.currentPrimary;
+    const replica = before.pods.find((p) => p.role === 'replica' && p.ready)!.deployment;
+    await apps.patchNamespacedDeployment({ namespace: NS, name: primary, body: { metadata: { annotations: { [UNREADY_ANNOTATION]: 'true' } } } }, MERGE);
+    await until('hippo', (c) => c?.currentPrimary === replica && c.pods.some((p) => p.deployment === replica && p.role === 'master' && p.ready), 'the replica promoted', AUTOFAILOVER_AFTER_MS + 15_000);
+    await apps.patchNamespacedDeployment({ namespace: NS, name: primary, body: { metadata: { annotations: { [UNREADY_ANNOTATION]: null } } } }, MERGE);
+    await until('hippo', (c) => Boolean(c?.pods.some((p) => p.deployment === primary && p.role === 'replica' && p.ready)), 'the old primary back as a replica');
+    await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === 'backrest-backup-hippo' && x.progress === 'job completed')), 'the backup after failover');
   });
 
   test('a policy applied to the cluster labels it and its primary Deployment', async () => {
