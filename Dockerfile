@@ -10,6 +10,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY schema ./schema
 COPY resolvers ./resolvers
+COPY controllers ./controllers
 COPY test ./test
 COPY bench ./bench
 COPY crds ./crds
@@ -28,6 +29,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/schema ./dist/schema
 COPY --from=build /app/dist/resolvers ./dist/resolvers
+COPY --from=build /app/dist/controllers ./dist/controllers
 COPY --from=build /app/crds ./crds
 USER 10001:10001
 EXPOSE 8443
