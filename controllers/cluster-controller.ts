@@ -4,7 +4,7 @@
  * so a second run over a converged cluster writes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
+import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
@@ -17,6 +17,7 @@ import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
+import { backupTask, stanzaCreateTask } from './backup-tasks.js';
 import { clusterPorts, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
@@ -230,17 +231,7 @@ export class ClusterController implements Controller {
     if (cluster.metadata.labels?.[LABELS.backrest] === 'true' && cluster.status?.state !== CLUSTER_STATES.initialized && !this.ctx.cache.get(PGTASK, ns, stanza)) {
       const repo = this.ctx.cache.byCluster(PODS, ns, name).find((p) => p.metadata.labels?.[LABELS.backrestRepo] === 'true');
       if (!repo) return;
-      await ensure(
-        this.ctx,
-        PGTASK,
-        taskObject({
-          namespace: ns,
-          name: stanza,
-          tasktype: TASK_TYPES.backrest,
-          labels: { [LABELS.pgCluster]: name },
-          parameters: { 'job-name': stanza, 'pg-cluster': name, podname: repo.metadata.name, containername: 'pgo-backrest-repo', 'backrest-command': BACKREST_COMMANDS.stanzaCreate, 'backrest-opts': '', 'backrest-storage-type': cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] ?? '' },
-        }),
-      );
+      await ensure(this.ctx, PGTASK, stanzaCreateTask(cluster, repo.metadata.name));
     }
   }
 
@@ -262,19 +253,7 @@ export class ClusterController implements Controller {
     }
     const repo = this.ctx.cache.byCluster(PODS, ns, name).find((p) => p.metadata.labels?.[LABELS.backrestRepo] === 'true');
     if (!repo) return;
-    const labels: Record<string, string> = { [LABELS.pgCluster]: name };
-    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (cluster.metadata.labels?.[key]) labels[key] = cluster.metadata.labels[key];
-    await ensure(
-      this.ctx,
-      PGTASK,
-      taskObject({
-        namespace: ns,
-        name: taskName,
-        tasktype: TASK_TYPES.backrest,
-        labels,
-        parameters: { 'job-name': taskName, 'pg-cluster': name, podname: repo.metadata.name, containername: 'database', 'backrest-command': BACKREST_COMMANDS.backup, 'backrest-opts': '--type=full', 'backrest-storage-type': cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] ?? '', [LABELS.backupType]: BACKUP_TYPES.bootstrap, [RESTORED_PRIMARY_PARAMETER]: restored },
-      }),
-    );
+    await ensure(this.ctx, PGTASK, backupTask(cluster, repo.metadata.name, 'bootstrap', { [RESTORED_PRIMARY_PARAMETER]: restored }));
   }
 
   /** Policies named at creation: labelled on the cluster and its primary Deployment, then the task goes. */

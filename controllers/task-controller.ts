@@ -9,7 +9,6 @@ import { PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js'
 import type { Pgcluster, Pgtask } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
-import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject, ResourceHandle } from '../src/kube/resources.js';
 import { KubeApiError } from '../src/kube/writer.js';
@@ -17,6 +16,7 @@ import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.
 import type { ControllerContext } from './kube-helpers.js';
 import { keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
+import { backupTask } from './backup-tasks.js';
 import { job, pgDeployment, pvc, validUserLabels } from './templates.js';
 
 export const TASK_PROCESSED_MESSAGE = 'Successfully processed Pgtask by controller';
@@ -161,21 +161,7 @@ export class TaskController implements Controller {
   }
 
   private async bootstrapBackup(cluster: Pgcluster, repoPod: string): Promise<void> {
-    const ns = cluster.metadata.namespace ?? '';
-    const name = names.backrestBackupTask(cluster.metadata.name);
-    const labels: Record<string, string> = { [LABELS.pgCluster]: cluster.metadata.name };
-    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (cluster.metadata.labels?.[key]) labels[key] = cluster.metadata.labels[key];
-    await ensure(
-      this.ctx,
-      PGTASK,
-      taskObject({
-        namespace: ns,
-        name,
-        tasktype: TASK_TYPES.backrest,
-        labels,
-        parameters: { 'job-name': name, 'pg-cluster': cluster.metadata.name, podname: repoPod, containername: 'database', 'backrest-command': BACKREST_COMMANDS.backup, 'backrest-opts': '--type=full', 'backrest-storage-type': cluster.spec.userlabels?.['backrest-storage-type'] ?? '', [LABELS.backupType]: BACKUP_TYPES.bootstrap },
-      }),
-    );
+    await ensure(this.ctx, PGTASK, backupTask(cluster, repoPod, 'bootstrap'));
   }
 
   /** The bootstrap backup succeeded: the cluster is Initialized and its replicas may be built. */
@@ -347,15 +333,7 @@ export class TaskController implements Controller {
     const repo = this.ctx.cache.byCluster(PODS, ns, cluster.metadata.name).find((p) => p.metadata.labels?.[LABELS.backrestRepo] === 'true');
     if (!repo) return;
     await this.ctx.writer.deleteIfExists(PGTASK, ns, name);
-    const labels: Record<string, string> = { [LABELS.pgCluster]: cluster.metadata.name };
-    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (cluster.metadata.labels?.[key]) labels[key] = cluster.metadata.labels[key];
-    const task = taskObject({
-      namespace: ns,
-      name,
-      tasktype: TASK_TYPES.backrest,
-      labels,
-      parameters: { 'job-name': name, 'pg-cluster': cluster.metadata.name, podname: repo.metadata.name, containername: 'database', 'backrest-command': BACKREST_COMMANDS.backup, 'backrest-opts': '', 'backrest-storage-type': cluster.spec.userlabels?.['backrest-storage-type'] ?? '', [LABELS.backupType]: BACKUP_TYPES.failover },
-    });
+    const task = backupTask(cluster, repo.metadata.name, 'failover');
     // Created directly: the task just deleted may linger in the cache, which ensure() would trust.
     await this.ctx.writer.create(PGTASK, task).catch((error: unknown) => {
       if (!(error instanceof KubeApiError && error.code === 409)) throw error;
