@@ -7,20 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster } from '../src/domain/custom-resources.js';
-import { names } from '../src/domain/naming.js';
+import { generatePassword, names } from '../src/domain/naming.js';
 import { podReady } from '../src/domain/pods.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
-import { CONFIGMAPS, DEPLOYMENTS, PODS, PVCS, SERVICES } from '../src/kube/resources.js';
+import { CONFIGMAPS, DEPLOYMENTS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
 import { backupTask, stanzaCreateTask } from './backup-tasks.js';
-import { clusterPorts, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
+import { clusterPorts, pgbouncerDeployment, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
+/** 4.2.4 generated pgBouncer passwords of ten letters. */
+export const PGBOUNCER_PASSWORD_LENGTH = 10;
 /** How long a primary may stay unready before a replica is promoted automatically. */
 export const AUTOFAILOVER_AFTER_MS = 5_000;
 /** The `pgouser` recorded on failover tasks the controllers create themselves. */
@@ -66,7 +68,36 @@ export class ClusterController implements Controller {
     await this.labelPods(cluster);
     await this.onPrimaryReady(cluster);
     await this.syncPause(cluster);
+    await this.syncPgbouncer(cluster);
     return this.autoFailover(cluster);
+  }
+
+  /**
+   * pgBouncer follows the `crunchy-pgbouncer` label (reference §7.12): its Secret, Deployment and
+   * Service exist exactly while the label is `true`. An existing Secret's credentials are kept.
+   */
+  private async syncPgbouncer(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const name = cluster.metadata.name;
+    const bouncer = names.pgbouncer(name);
+    const secretName = `${name}-pgbouncer-secret`;
+    if (cluster.metadata.labels?.[LABELS.pgbouncer] === 'true') {
+      if (cluster.spec.status !== SPEC_STATUS.completed) return;
+      if (!this.ctx.cache.get(SECRETS, ns, secretName)) {
+        const user = cluster.spec.userlabels?.[USER_LABELS.pgbouncerUser] || 'pgbouncer';
+        const password = cluster.spec.userlabels?.[USER_LABELS.pgbouncerPassword] || generatePassword(PGBOUNCER_PASSWORD_LENGTH);
+        await ensure(this.ctx, SECRETS, pgbouncerSecret(cluster, { username: user, password }));
+      }
+      await ensure(this.ctx, DEPLOYMENTS, withOwner(pgbouncerDeployment(cluster, this.settings), cluster));
+      const created = await ensure(this.ctx, SERVICES, withOwner(service(ns, name, bouncer, 'ClusterIP', clusterPorts(cluster, true), { [LABELS.pgbouncer]: 'true' }), cluster));
+      if (created) await recordEvent(this.ctx, cluster, 'Normal', 'CreatePgbouncer', `pgBouncer ${bouncer} added`);
+      return;
+    }
+    const had = Boolean(this.ctx.cache.get(DEPLOYMENTS, ns, bouncer));
+    if (this.ctx.cache.get(SERVICES, ns, bouncer)) await this.ctx.writer.deleteIfExists(SERVICES, ns, bouncer);
+    if (had) await this.ctx.writer.deleteIfExists(DEPLOYMENTS, ns, bouncer);
+    if (this.ctx.cache.get(SECRETS, ns, secretName)) await this.ctx.writer.deleteIfExists(SECRETS, ns, secretName);
+    if (had) await recordEvent(this.ctx, cluster, 'Normal', 'DeletePgbouncer', `pgBouncer ${bouncer} removed`);
   }
 
   /**

@@ -92,6 +92,14 @@ export class TaskController implements Controller {
         return this.restore(task);
       case TASK_TYPES.pgrestore:
         return this.jobTask(task, this.pgrestoreJob(task));
+      case TASK_TYPES.addPgbouncer:
+        return this.pgbouncerLabel(task, true);
+      case TASK_TYPES.deletePgbouncer:
+        return this.pgbouncerLabel(task, false);
+      case TASK_TYPES.updatePgbouncerAuths:
+        // The credentials live in PostgreSQL, which the simulated node does not run; the task is consumed.
+        await this.ctx.writer.deleteIfExists(PGTASK, task.metadata.namespace ?? '', task.metadata.name);
+        return;
       default:
         return;
     }
@@ -279,6 +287,22 @@ export class TaskController implements Controller {
       labels: { [LABELS.pgdump]: 'true', [TASK_LABEL]: task.metadata.name },
       env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
     });
+  }
+
+  /** add-/delete-pgbouncer: the cluster's label says what should exist; the cluster controller builds it. */
+  private async pgbouncerLabel(task: Pgtask, enabled: boolean): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    const clusterName = task.spec.parameters?.['pgbouncer-cluster'] ?? task.metadata.labels?.[LABELS.pgCluster] ?? '';
+    const patch: Record<string, unknown> = { metadata: { labels: { [LABELS.pgbouncer]: String(enabled) } } };
+    if (enabled) {
+      const p = task.spec.parameters ?? {};
+      const userlabels: Record<string, string> = {};
+      if (p['pgbouncer-user']) userlabels['pgbouncer-user'] = p['pgbouncer-user'];
+      if (p['pgbouncer-password']) userlabels['pgbouncer-password'] = p['pgbouncer-password'];
+      if (Object.keys(userlabels).length > 0) patch.spec = { userlabels };
+    }
+    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, clusterName, patch));
+    await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
   }
 
   private pgrestoreJob(task: Pgtask): KubeObject | undefined {

@@ -3,6 +3,7 @@
  * plain objects. Names, labels, selectors, ports and the essential environment are 4.2.4's;
  * ownerReferences are added by the callers.
  */
+import { createHash } from 'node:crypto';
 import { LABELS, VENDOR } from '../src/domain/constants.js';
 import type { Pgcluster, PgStorageSpec } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
@@ -223,6 +224,90 @@ export function job(input: JobInput): KubeObject {
           serviceAccountName: input.serviceAccount,
           restartPolicy: 'Never',
           containers: [{ name: 'job', image: input.image, env: Object.entries(input.env).map(([name, value]) => ({ name, value })) }],
+        },
+      },
+    },
+  };
+}
+
+export interface PgbouncerCredentials {
+  username: string;
+  password: string;
+}
+
+/** The pgBouncer Secret of reference §6.5: credentials, pgbouncer.ini, pg_hba.conf, users.txt. */
+export function pgbouncerSecret(cluster: Pgcluster, credentials: PgbouncerCredentials): KubeObject {
+  const name = cluster.metadata.name;
+  const { username, password } = credentials;
+  const md5 = createHash('md5').update(password + username).digest('hex');
+  const ini = [
+    '[databases]',
+    `* = host=${name} port=${cluster.spec.port} auth_user=${username}`,
+    '',
+    '[pgbouncer]',
+    'listen_addr = *',
+    'listen_port = 5432',
+    'unix_socket_dir =',
+    'pidfile = /tmp/pgbouncer.pid',
+    'logfile = /dev/stdout',
+    'auth_type = md5',
+    'auth_file = /pgconf/users.txt',
+    'auth_query = SELECT username, password from pgbouncer.get_auth($1)',
+    `admin_users = ${username}`,
+    `stats_users = ${username}`,
+    'pool_mode = session',
+    'max_client_conn = 100',
+    'max_db_connections = 0',
+    'default_pool_size = 20',
+    'min_pool_size = 0',
+    'reserve_pool_size = 0',
+    'reserve_pool_timeout = 5',
+    'query_timeout = 0',
+    'ignore_startup_parameters = extra_float_digits',
+    '',
+  ].join('\n');
+  const data = { username, password, 'pgbouncer.ini': ini, 'pg_hba.conf': 'host all all 0.0.0.0/0 md5\n', 'users.txt': `"${username}" "md5${md5}"\n` };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${name}-pgbouncer-secret`, namespace: cluster.metadata.namespace, labels: { [LABELS.pgCluster]: name, [LABELS.pgbouncer]: 'true', [LABELS.vendor]: VENDOR } },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
+}
+
+export function pgbouncerDeployment(cluster: Pgcluster, settings: PgoSettings): KubeObject {
+  const clusterName = cluster.metadata.name;
+  const name = names.pgbouncer(clusterName);
+  const labels = { [LABELS.name]: name, [LABELS.pgbouncer]: 'true', [LABELS.pgCluster]: clusterName, [LABELS.serviceName]: name, [LABELS.vendor]: VENDOR };
+  const podLabels = { ...labels, [LABELS.podAntiAffinity]: cluster.spec.podPodAntiAffinity ?? '' };
+  const secret = `${clusterName}-pgbouncer-secret`;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: cluster.metadata.namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: podLabels },
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          serviceAccountName: 'pgo-default',
+          containers: [
+            {
+              name: 'pgbouncer',
+              image: `${settings.ccpImagePrefix}/crunchy-pgbouncer:${cluster.spec.ccpimagetag}`,
+              ports: [{ containerPort: Number(settings.port), protocol: 'TCP' }],
+              env: [
+                { name: 'PG_USERNAME', valueFrom: { secretKeyRef: { name: secret, key: 'username' } } },
+                { name: 'PG_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
+                { name: 'PG_PRIMARY_SERVICE_NAME', value: clusterName },
+                { name: 'PG_REPLICA_SERVICE_NAME', value: names.replicaService(clusterName) },
+              ],
+              volumeMounts: [{ name: 'pgconf', mountPath: '/pgconf/', readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'pgconf', secret: { secretName: secret, defaultMode: 511 } }],
         },
       },
     },

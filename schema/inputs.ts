@@ -190,3 +190,11 @@ export class BasebackupInput {
   @Field(() => String, { nullable: true }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) pvcName?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) options?: string;
 }
+
+@InputType({ description: 'Add a pgBouncer connection pooler to a running cluster.' })
+export class AddPgbouncerInput {
+  @Field(() => String) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) namespace!: string;
+  @Field(() => String) cluster!: string;
+  @Field(() => String, { nullable: true, description: 'The pgBouncer user; pgbouncer when absent.' }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) username?: string;
+  @Field(() => String, { nullable: true, description: 'Generated when absent.' }) @IsOptional() @Length(8, 128) password?: string;
+}

@@ -440,6 +440,33 @@ export class ClusterService {
     });
   }
 
+  /** Requests a pgBouncer for a running cluster (4.2.4 `pgo create pgbouncer`). */
+  async addPgbouncer(caller: Caller, input: { namespace: string; cluster: string; username?: string; password?: string }): Promise<Pgtask> {
+    const cluster = this.get(caller, input.namespace, input.cluster);
+    if (cluster.metadata.labels?.[LABELS.pgbouncer] === 'true') throw invalid('cluster', `cluster ${input.cluster} already has a pgBouncer`);
+    const parameters: Record<string, string> = { 'pgbouncer-cluster': input.cluster, 'pgbouncer-user': input.username ?? '', 'pgbouncer-password': input.password ?? '' };
+    return replaceTask(this.ctx, {
+      namespace: input.namespace,
+      name: `pgbouncer-add-${input.cluster}`,
+      tasktype: TASK_TYPES.addPgbouncer,
+      labels: { [LABELS.pgCluster]: input.cluster, [LABELS.pgbouncerAdd]: 'true', [LABELS.pgouser]: caller.username },
+      parameters,
+    });
+  }
+
+  /** Removes a cluster's pgBouncer (4.2.4 `pgo delete pgbouncer`). */
+  async deletePgbouncer(caller: Caller, namespace: string, clusterName: string): Promise<Pgtask> {
+    const cluster = this.get(caller, namespace, clusterName);
+    if (cluster.metadata.labels?.[LABELS.pgbouncer] !== 'true') throw invalid('cluster', `cluster ${clusterName} has no pgBouncer`);
+    return replaceTask(this.ctx, {
+      namespace,
+      name: `pgbouncer-delete-${clusterName}`,
+      tasktype: TASK_TYPES.deletePgbouncer,
+      labels: { [LABELS.pgCluster]: clusterName, [LABELS.pgbouncerDelete]: 'true', [LABELS.pgouser]: caller.username },
+      parameters: { 'pgbouncer-cluster': clusterName },
+    });
+  }
+
   /** What `pgo test` reported, from the cache: each instance pod's readiness and role. */
   connectivity(caller: Caller, namespace: string, name: string): ConnectivitySummary {
     const cluster = this.get(caller, namespace, name);

@@ -204,6 +204,31 @@ describe('the life of a cluster', () => {
     await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === 'backrest-backup-hippo' && x.progress === 'job completed')), 'the backup after failover');
   });
 
+  test('adding a pgBouncer builds its Secret, Deployment and Service, and deleting it removes them', async () => {
+    const added = await t.gql('mutation { addPgbouncer(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
+    assert.equal(added.errors, undefined, JSON.stringify(added.errors));
+    const objects = async () => [
+      ...(await names(apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'crunchy-pgbouncer=true' }))),
+      ...(await names(core.listNamespacedService({ namespace: NS, labelSelector: 'crunchy-pgbouncer=true' }))),
+      ...(await names(core.listNamespacedSecret({ namespace: NS, labelSelector: 'crunchy-pgbouncer=true' }))),
+    ];
+    const deadline = Date.now() + 10_000;
+    while ((await objects()).length < 3) {
+      if (Date.now() > deadline) assert.fail(`pgBouncer objects: ${JSON.stringify(await objects())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await objects(), ['hippo-pgbouncer', 'hippo-pgbouncer', 'hippo-pgbouncer-secret']);
+    const secret = await core.readNamespacedSecret({ namespace: NS, name: 'hippo-pgbouncer-secret' });
+    assert.match(Buffer.from(String(secret.data?.['users.txt']), 'base64').toString(), /^"pgbouncer" "md5[0-9a-f]{32}"\n$/);
+    const again = await t.gql('mutation { addPgbouncer(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
+    assert.equal(again.errors?.[0]?.extensions?.field, 'cluster');
+    await t.gql('mutation { deletePgbouncer(namespace: "pgouser1", cluster: "hippo") { name } }');
+    while ((await objects()).length > 0) {
+      if (Date.now() > deadline + 10_000) assert.fail(`left: ${JSON.stringify(await objects())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   test('a policy applied to the cluster labels it and its primary Deployment', async () => {
     await t.gql('mutation { createPolicy(input: { namespace: "pgouser1", name: "audit", sql: "create table audit(id int);" }) { name } }');
     const deadline = Date.now() + 5000;
