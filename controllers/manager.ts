@@ -13,7 +13,8 @@ import type { LeaderElectionOptions } from './leader-election.js';
 import { PolicyController } from './policy-controller.js';
 import { ReplicaController } from './replica-controller.js';
 import { ControllerRunner } from './runtime.js';
-import type { ControllerMetrics, RunnerOptions } from './runtime.js';
+import type { ControllerMetrics, RunnerObserver, RunnerOptions } from './runtime.js';
+import type { Metrics } from '../src/observability/metrics.js';
 import { TaskController } from './task-controller.js';
 
 export interface ManagerOptions {
@@ -24,6 +25,7 @@ export interface ManagerOptions {
   leaseNamespace: string;
   election?: Partial<Pick<LeaderElectionOptions, 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>>;
   runner?: RunnerOptions;
+  metrics?: Metrics;
   onLeadership?: (leading: boolean) => void;
   onError?: (error: unknown) => void;
 }
@@ -78,9 +80,18 @@ export class ControllerManager {
   private startControllers(): void {
     const { cache, writer, settings, hub } = this.options;
     const ctx = { cache, writer };
+    const metrics = this.options.metrics;
+    const observer: RunnerObserver | undefined = metrics && {
+      reconciled: (controller, seconds, failed, depth) => {
+        metrics.reconcileDuration.observe({ controller }, seconds);
+        if (failed) metrics.reconcileErrors.inc({ controller });
+        metrics.queueDepth.set({ controller }, depth);
+      },
+    };
     const onError = (controller: string, key: string, error: unknown): void => this.options.onError?.(Object.assign(error instanceof Error ? error : new Error(String(error)), { controller, key }));
     const controllers = [new ClusterController(ctx, settings), new ReplicaController(ctx, settings), new TaskController(ctx, settings), new PolicyController(ctx), new BackupController(ctx, settings)];
-    this.runners = controllers.map((c) => new ControllerRunner(c, hub, { ...this.options.runner, onError }));
+    this.runners = controllers.map((c) => new ControllerRunner(c, hub, { ...this.options.runner, onError, ...(observer ? { observer } : {}) }));
+    this.options.metrics?.leader.set(1);
     for (const runner of this.runners) runner.start();
     this.options.onLeadership?.(true);
   }
@@ -89,6 +100,7 @@ export class ControllerManager {
     const runners = this.runners;
     this.runners = [];
     await Promise.all(runners.map((r) => r.stop()));
+    this.options.metrics?.leader.set(0);
     if (runners.length > 0) this.options.onLeadership?.(false);
   }
 }

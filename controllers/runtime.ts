@@ -63,10 +63,16 @@ export function byClusterLabel(object: KubeObject): string[] {
   return cluster ? [`${object.metadata.namespace ?? ''}/${cluster}`] : [];
 }
 
+/** Where a runner reports each reconcile (the process's Prometheus metrics). */
+export interface RunnerObserver {
+  reconciled(controller: string, seconds: number, failed: boolean, queueDepth: number): void;
+}
+
 export interface RunnerOptions {
   workers?: number;
   resyncPeriodMs?: number;
   onError?: (controller: string, key: string, error: unknown) => void;
+  observer?: RunnerObserver;
 }
 
 export class ControllerRunner {
@@ -115,11 +121,13 @@ export class ControllerRunner {
       const key = await this.queue.take();
       if (key === undefined) return;
       const started = performance.now();
+      let failed = false;
       try {
         const result = await this.controller.reconcile(key);
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
+        failed = true;
         this.metrics.errors++;
         this.options.onError?.(this.controller.name, key, error);
         this.queue.addRateLimited(key);
@@ -129,6 +137,7 @@ export class ControllerRunner {
         samples.push(performance.now() - started);
         if (samples.length > DURATION_SAMPLES) samples.splice(0, samples.length - DURATION_SAMPLES);
         this.metrics.queueDepth = this.queue.depth;
+        this.options.observer?.reconciled(this.controller.name, (performance.now() - started) / 1000, failed, this.queue.depth);
         this.queue.done(key);
       }
     }

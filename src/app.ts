@@ -25,6 +25,7 @@ import { createKubeConfig, kubeEndpoint } from './kube/client.js';
 import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES } from './kube/resources.js';
 import { WatchCache } from './kube/watch-cache.js';
 import { KubeWriter } from './kube/writer.js';
+import { Metrics } from './observability/metrics.js';
 import { startApiServer } from './server.js';
 import { ensureCertificateAuthority, ensureServerCertificate } from './tls/pki.js';
 
@@ -82,7 +83,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   // Controllers and the simulated node write through clients of their own, as separate components would.
   const controllerWriter = new KubeWriter(kc);
   const runtimeWriter = new KubeWriter(kc);
+  const metrics = new Metrics();
   const manager = new ControllerManager({
+    metrics,
     cache,
     hub: cache.hub,
     writer: controllerWriter,
@@ -113,7 +116,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const cert = ensureServerCertificate(tlsDir, 'apiserver', ca, [config.listen.host].filter((h) => h !== '0.0.0.0' && h !== '::'));
     tls = { certPem: cert.certPem, keyPem: cert.keyPem };
   }
-  const api = await startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), onError, ...(tls ? { tls } : {}) });
+  const api = await startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), metrics: { authorized: (h) => authenticator.authenticate(h) !== undefined, text: () => metrics.text() }, onError, ...(tls ? { tls } : {}) });
   log.info({ url: api.url, tls: Boolean(tls) }, 'API server listening (GraphQL at /graphql; GET /healthz, /readyz)');
 
   return {

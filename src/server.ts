@@ -10,6 +10,7 @@ import { GRAPHQL_PATH } from './graphql/http-handler.js';
 import type { GraphqlHttpHandler } from './graphql/http-handler.js';
 import type { GraphqlWsServer } from './graphql/ws-server.js';
 import { handleHealth } from './observability/health.js';
+import { METRICS_PATH } from './observability/metrics.js';
 import type { ReadinessSource } from './observability/health.js';
 
 export interface ApiServerOptions {
@@ -20,6 +21,8 @@ export interface ApiServerOptions {
   readiness: ReadinessSource;
   graphql: GraphqlHttpHandler;
   graphqlWs: GraphqlWsServer;
+  /** GET /metrics: Prometheus text for authenticated callers. */
+  metrics?: { authorized(authorization: string | undefined): boolean; text(): Promise<string> };
   /** Serves GET /graphql to browsers (the explorer page); answers false when it did not. */
   explorer?: (req: IncomingMessage, res: ServerResponse) => boolean;
   onError?: (error: unknown) => void;
@@ -51,6 +54,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (handleHealth(req, res, options.readiness)) return;
     if (options.explorer?.(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
+    if (path === METRICS_PATH && options.metrics) {
+      if (!options.metrics.authorized(req.headers.authorization)) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="pgo"', 'Content-Type': 'text/plain' });
+        res.end('authentication required');
+        return;
+      }
+      options.metrics.text().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+          res.end(text);
+        },
+        (error: unknown) => {
+          options.onError?.(error);
+          sendJson(res, 500, { message: 'internal error' });
+        },
+      );
+      return;
+    }
     if (path === GRAPHQL_PATH) {
       options.graphql.handle(req, res).catch((error: unknown) => {
         options.onError?.(error);

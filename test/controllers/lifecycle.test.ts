@@ -129,6 +129,25 @@ describe('the life of a cluster', () => {
     }
   });
 
+  test('/metrics reports reconciles per controller and leadership to an authenticated caller', async () => {
+    const { request } = await import('node:https');
+    const get = (auth?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        request(new URL('/metrics', t.app.url), { ca: t.ca, headers: auth ? { Authorization: auth } : {} }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    assert.equal((await get()).status, 401);
+    const { status, text } = await get(t.authorization);
+    assert.equal(status, 200);
+    assert.match(text, /pgo_controller_reconcile_duration_seconds_count\{controller="pgcluster"\} [1-9]/);
+    assert.match(text, /^pgo_controller_leader 1$/m);
+  });
+
   test('scaling up adds a built replica and scaling down removes it', async () => {
     const scaled = await t.gql<{ scaleCluster: { name: string }[] }>('mutation { scaleCluster(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
     const added = scaled.data!.scaleCluster[0].name;

@@ -1,0 +1,26 @@
+/**
+ * Prometheus metrics (prom-client), served at GET /metrics to authenticated callers: the
+ * controllers' work queues (depth, reconcile duration, errors) and the process defaults.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const METRICS_PATH = '/metrics';
+
+/** Buckets from a cache hit (sub-millisecond) to a reconcile waiting on several API writes. */
+const RECONCILE_BUCKETS_SECONDS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly reconcileDuration = new Histogram({ name: 'pgo_controller_reconcile_duration_seconds', help: 'Time of one reconcile, by controller.', labelNames: ['controller'], buckets: RECONCILE_BUCKETS_SECONDS, registers: [this.registry] });
+  readonly reconcileErrors = new Counter({ name: 'pgo_controller_reconcile_errors_total', help: 'Reconciles that failed and were retried, by controller.', labelNames: ['controller'], registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'pgo_controller_queue_depth', help: 'Keys waiting in a controller work queue.', labelNames: ['controller'], registers: [this.registry] });
+  readonly leader = new Gauge({ name: 'pgo_controller_leader', help: '1 while this process holds the controllers lease.', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
