@@ -92,6 +92,8 @@ export class TaskController implements Controller {
         return this.restore(task);
       case TASK_TYPES.pgrestore:
         return this.jobTask(task, this.pgrestoreJob(task));
+      case TASK_TYPES.deleteBackups:
+        return this.deleteBackups(task);
       case TASK_TYPES.addPgbouncer:
         return this.pgbouncerLabel(task, true);
       case TASK_TYPES.deletePgbouncer:
@@ -287,6 +289,15 @@ export class TaskController implements Controller {
       labels: { [LABELS.pgdump]: 'true', [TASK_LABEL]: task.metadata.name },
       env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
     });
+  }
+
+  /** delete-backups (reference §5.6): every Job of the cluster goes; the task records it is done. */
+  private async deleteBackups(task: Pgtask): Promise<void> {
+    if (task.spec.status === SPEC_STATUS.completed) return;
+    const ns = task.metadata.namespace ?? '';
+    const cluster = task.spec.parameters?.['pg-cluster'] ?? '';
+    for (const j of this.ctx.cache.byCluster(JOBS, ns, cluster)) await this.ctx.writer.deleteIfExists(JOBS, ns, j.metadata.name);
+    await this.setProgress(task, SPEC_STATUS.completed);
   }
 
   /** add-/delete-pgbouncer: the cluster's label says what should exist; the cluster controller builds it. */

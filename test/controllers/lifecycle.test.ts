@@ -298,4 +298,18 @@ describe('the life of a cluster', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   });
+
+  test('deleting with keepData and keepBackups keeps the PVCs and Secrets and removes the rest', async () => {
+    await t.gql('mutation { createCluster(input: { namespace: "pgouser1", name: "keeper" }) { workflowId } }');
+    await until('keeper', (c) => c?.state === 'INITIALIZED', 'keeper Initialized');
+    await t.gql('mutation { deleteClusters(input: { target: { namespace: "pgouser1", names: ["keeper"] }, keepData: true, keepBackups: true }) { name } }');
+    await until('keeper', (c) => c === null, 'the Pgcluster to go');
+    const deadline = Date.now() + 20_000;
+    while ((await names(apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'pg-cluster=keeper' }))).length > 0) {
+      if (Date.now() > deadline) assert.fail('Deployments left');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=keeper' })), ['keeper', 'keeper-pgbr-repo']);
+    assert.deepEqual(await names(core.listNamespacedSecret({ namespace: NS, labelSelector: 'pg-cluster=keeper' })), ['keeper-backrest-repo-config', 'keeper-postgres-secret', 'keeper-primaryuser-secret', 'keeper-testuser-secret']);
+  });
 });
