@@ -8,6 +8,7 @@ import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, POD_ROLES, REP
 import { PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
+import { podReady } from '../src/domain/pods.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject, ResourceHandle } from '../src/kube/resources.js';
@@ -59,6 +60,8 @@ export class TaskController implements Controller {
   readonly name = 'pgtask';
   readonly kind = 'Pgtask';
   readonly watches = [
+    // Minor upgrades advance as the cluster's pods come up on the new image.
+    { kind: 'Pod', keys: (p: KubeObject) => (p.metadata.labels?.[LABELS.pgDatabase] === 'true' ? [`${p.metadata.namespace}/${p.metadata.labels[LABELS.pgCluster]}-minor-upgrade`] : []) },
     { kind: 'Job', keys: (j: KubeObject) => [...ownedBy('Pgtask')(j), ...(j.metadata.labels?.[TASK_LABEL] ? [`${j.metadata.namespace}/${j.metadata.labels[TASK_LABEL]}`] : [])] },
     { kind: 'Pod', keys: (p: KubeObject) => (p.metadata.labels?.[LABELS.backrestRepo] === 'true' ? this.ctx.cache.byCluster(PGTASK, p.metadata.namespace ?? '', p.metadata.labels[LABELS.pgCluster] ?? '').map(keyOf) : []) },
   ];
@@ -92,6 +95,8 @@ export class TaskController implements Controller {
         return this.restore(task);
       case TASK_TYPES.pgrestore:
         return this.jobTask(task, this.pgrestoreJob(task));
+      case TASK_TYPES.minorUpgrade:
+        return this.minorUpgrade(task);
       case TASK_TYPES.deleteBackups:
         return this.deleteBackups(task);
       case TASK_TYPES.addPgbouncer:
@@ -289,6 +294,48 @@ export class TaskController implements Controller {
       labels: { [LABELS.pgdump]: 'true', [TASK_LABEL]: task.metadata.name },
       env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
     });
+  }
+
+  /**
+   * Minor upgrade (reference §7.14): with automatic failover on, one instance at a time, replicas
+   * first and the primary last, each waiting for the previous one to be ready on the new image;
+   * with it off, all at once. Then the cluster's tag and `minor-upgrade=upgrade-complete`.
+   */
+  private async minorUpgrade(task: Pgtask): Promise<void> {
+    if (task.spec.status === SPEC_STATUS.completed) return;
+    const ns = task.metadata.namespace ?? '';
+    const cluster = this.cluster(task);
+    if (!cluster) return;
+    const name = cluster.metadata.name;
+    const tag = task.spec.parameters?.CCPImageTag ?? this.settings.ccpImageTag;
+    const image = `${this.settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${tag}`;
+    if (task.spec.status !== SPEC_STATUS.inProgress) {
+      await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels: { [LABELS.minorUpgrade]: 'upgrade-in-progress' } }, spec: { userlabels: { [LABELS.minorUpgrade]: 'upgrade-in-progress' } } }));
+      await this.setProgress(task, SPEC_STATUS.inProgress);
+      await recordEvent(this.ctx, cluster, 'Normal', 'UpgradeCluster', `upgrading to ${tag}`);
+      return;
+    }
+    const primary = cluster.metadata.labels?.[LABELS.currentPrimary] ?? name;
+    const instances = this.ctx.cache.byCluster(DEPLOYMENTS, ns, name).filter((d) => d.metadata.labels?.[LABELS.pgDatabase] === 'true');
+    const imageOf = (d: KubeObject) => (d.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template?.spec?.containers?.[0]?.image;
+    const pending = instances.filter((d) => imageOf(d) !== image).sort((a, b) => Number(a.metadata.name === primary) - Number(b.metadata.name === primary));
+    const settled = (d: KubeObject) => this.ctx.cache.byCluster(PODS, ns, name).some((p) => p.metadata.labels?.[LABELS.deploymentName] === d.metadata.name && podReady(p) && ((p.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]?.image === image));
+    const inFlight = instances.filter((d) => imageOf(d) === image && !settled(d));
+    const oneAtATime = cluster.metadata.labels?.[LABELS.autofail] !== 'false';
+    if (oneAtATime && inFlight.length > 0) return;
+    for (const deployment of oneAtATime ? pending.slice(0, 1) : pending) {
+      await tolerateMissing(
+        this.ctx.writer.jsonPatch(DEPLOYMENTS, ns, deployment.metadata.name, [
+          { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'database' },
+          { op: 'replace', path: '/spec/template/spec/containers/0/image', value: image },
+        ]),
+      );
+    }
+    if (pending.length > 0 || inFlight.length > 0) return;
+    await tolerateMissing(this.ctx.writer.jsonPatch(PGCLUSTER, ns, name, [{ op: 'replace', path: '/spec/ccpimagetag', value: tag }]));
+    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels: { [LABELS.minorUpgrade]: 'upgrade-complete' } }, spec: { userlabels: { [LABELS.minorUpgrade]: 'upgrade-complete' } } }));
+    await this.setProgress(task, SPEC_STATUS.completed);
+    await recordEvent(this.ctx, cluster, 'Normal', 'UpgradeClusterCompleted', `upgraded to ${tag}`);
   }
 
   /** delete-backups (reference §5.6): every Job of the cluster goes; the task records it is done. */

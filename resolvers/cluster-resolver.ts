@@ -1,7 +1,7 @@
 /** Clusters: queries, their relations (through the request's DataLoaders) and mutations. */
 import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
-import { AddPgbouncerInput, CreateClusterInput, DeleteClustersInput, LabelClustersInput, ScaleClusterInput, ScaleDownInput, UnlabelClustersInput, UpdateClustersInput } from '../schema/inputs.js';
+import { AddPgbouncerInput, CreateClusterInput, DeleteClustersInput, LabelClustersInput, ScaleClusterInput, ScaleDownInput, UnlabelClustersInput, UpdateClustersInput, UpgradeClusterInput } from '../schema/inputs.js';
 import type { ClusterTargetInput, KeyValueInput } from '../schema/inputs.js';
 import { Deployment, PersistentVolumeClaim, Pod, Service, toDeployment, toPod, toPvc, toService } from '../schema/kube-objects.js';
 import { Policy, toPolicy } from '../schema/policy.js';
@@ -158,6 +158,11 @@ export class ClusterResolver {
   async scaleCluster(@Arg('input', () => ScaleClusterInput) input: ScaleClusterInput, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
     const { imageTag, ...rest } = input;
     return (await ctx.services.clusters.scale(ctx.caller, { ...definedOnly({ ...rest, ccpImageTag: imageTag }), namespace: input.namespace, cluster: input.cluster, replicaCount: input.replicaCount })).map(toReplica);
+  }
+
+  @Mutation(() => Task, { description: 'Minor upgrade of the database image, instance by instance (4.2.4 `pgo upgrade`): answers the task.' })
+  async upgradeCluster(@Arg('input', () => UpgradeClusterInput) input: UpgradeClusterInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
+    return toTask(await ctx.services.clusters.upgrade(ctx.caller, { namespace: input.namespace, cluster: input.cluster, ...(input.imageTag ? { imageTag: input.imageTag } : {}) }));
   }
 
   @Mutation(() => Task, { description: 'Add a pgBouncer to a cluster (4.2.4 `pgo create pgbouncer`): answers the task that does it.' })

@@ -198,3 +198,10 @@ export class AddPgbouncerInput {
   @Field(() => String, { nullable: true, description: 'The pgBouncer user; pgbouncer when absent.' }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) username?: string;
   @Field(() => String, { nullable: true, description: 'Generated when absent.' }) @IsOptional() @Length(8, 128) password?: string;
 }
+
+@InputType({ description: 'Move a cluster to another image tag of the same major version.' })
+export class UpgradeClusterInput {
+  @Field(() => String) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) namespace!: string;
+  @Field(() => String) cluster!: string;
+  @Field(() => String, { nullable: true, description: 'The new database image tag; pgo.yaml CCPImageTag when absent.' }) @IsOptional() @Length(1, 128) imageTag?: string;
+}

@@ -440,6 +440,21 @@ export class ClusterService {
     });
   }
 
+  /** Requests a minor upgrade of the database image (4.2.4 `pgo upgrade`). */
+  async upgrade(caller: Caller, input: { namespace: string; cluster: string; imageTag?: string }): Promise<Pgtask> {
+    const cluster = this.get(caller, input.namespace, input.cluster);
+    const tag = input.imageTag ?? this.ctx.settings.ccpImageTag;
+    if (tag === cluster.spec.ccpimagetag) throw invalid('imageTag', `can not upgrade to the same image tag ${tag}`);
+    return replaceTask(this.ctx, {
+      namespace: input.namespace,
+      name: `${input.cluster}-minor-upgrade`,
+      tasktype: TASK_TYPES.minorUpgrade,
+      labels: { [LABELS.pgCluster]: input.cluster, [LABELS.pgouser]: caller.username },
+      parameters: { 'pg-cluster': input.cluster, CCPImageTag: tag },
+      status: SPEC_STATUS.requested,
+    });
+  }
+
   /** Requests a pgBouncer for a running cluster (4.2.4 `pgo create pgbouncer`). */
   async addPgbouncer(caller: Caller, input: { namespace: string; cluster: string; username?: string; password?: string }): Promise<Pgtask> {
     const cluster = this.get(caller, input.namespace, input.cluster);

@@ -33,6 +33,8 @@ export const FAIL_JOBS_ANNOTATION = 'embedded.pgo.crunchydata.com/fail-jobs';
 /** On a Deployment: its pods run but never become ready (a test's way to make a primary fail). */
 export const UNREADY_ANNOTATION = 'embedded.pgo.crunchydata.com/unready';
 export const NODE_NAME = 'embedded-node';
+/** The label that ties a pod to the template it was made from (as ReplicaSets' pods carry). */
+export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const DEFAULT_DELAY_MS = 2000;
 
 type Reader = Pick<WatchCache, 'get' | 'list' | 'byCluster'>;
@@ -117,14 +119,17 @@ class DeploymentSim extends SimController {
     if (!deployment || deployment.metadata.deletionTimestamp) return;
     const spec = (deployment.spec ?? {}) as { replicas?: number; template?: Template };
     const desired = spec.replicas ?? 1;
-    const pods = ownedPods(this.cache, deployment).filter((p) => !p.metadata.deletionTimestamp);
     const template = spec.template ?? {};
     const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+    // A changed template replaces the old pods (the Recreate strategy, without ReplicaSets).
+    const owned = ownedPods(this.cache, deployment).filter((p) => !p.metadata.deletionTimestamp);
+    for (const stale of owned.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash)) await ignoreMissing(this.writer.delete(PODS, namespace, stale.metadata.name));
+    const pods = owned.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash);
     for (let i = pods.length; i < desired; i++) {
       const pod: KubeObject = {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: `${name}-${hash}-${randomInt(36 ** 4, 36 ** 5).toString(36)}`, namespace, labels: { ...(template.metadata?.labels ?? {}) }, annotations: { ...(template.metadata?.annotations ?? {}) }, ownerReferences: [ownerRef(deployment)] },
+        metadata: { name: `${name}-${hash}-${randomInt(36 ** 4, 36 ** 5).toString(36)}`, namespace, labels: { ...(template.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash }, annotations: { ...(template.metadata?.annotations ?? {}) }, ownerReferences: [ownerRef(deployment)] },
         spec: { ...(template.spec ?? {}), nodeName: NODE_NAME },
       };
       await ignoreMissing(this.writer.create(PODS, pod));

@@ -223,6 +223,23 @@ describe('the life of a cluster', () => {
     await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === 'backrest-backup-hippo' && x.progress === 'job completed')), 'the backup after failover');
   });
 
+  test('a minor upgrade moves every instance to the new image and records the new tag', async () => {
+    const res = await t.gql('mutation { upgradeCluster(input: { namespace: "pgouser1", cluster: "hippo", imageTag: "centos7-12.5-4.2.4" }) { name } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const cr = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo' })) as { metadata: { labels: Record<string, string> }; spec: { ccpimagetag: string } };
+      if (cr.spec.ccpimagetag === 'centos7-12.5-4.2.4' && cr.metadata.labels['minor-upgrade'] === 'upgrade-complete') break;
+      if (Date.now() > deadline) assert.fail(`not upgraded: ${cr.spec.ccpimagetag} ${cr.metadata.labels['minor-upgrade']}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const images = (await apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'pg-cluster=hippo,pgo-pg-database=true' })).items.map((d) => d.spec?.template.spec?.containers[0].image);
+    assert.ok(images.length >= 2 && images.every((i) => String(i).endsWith(':centos7-12.5-4.2.4')), JSON.stringify(images));
+    await until('hippo', (c) => Boolean(c?.pods.some((p) => p.role === 'master' && p.ready)), 'a ready primary after the upgrade');
+    const same = await t.gql('mutation { upgradeCluster(input: { namespace: "pgouser1", cluster: "hippo", imageTag: "centos7-12.5-4.2.4" }) { name } }');
+    assert.equal(same.errors?.[0]?.extensions?.field, 'imageTag');
+  });
+
   test('adding a pgBouncer builds its Secret, Deployment and Service, and deleting it removes them', async () => {
     const added = await t.gql('mutation { addPgbouncer(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
     assert.equal(added.errors, undefined, JSON.stringify(added.errors));
