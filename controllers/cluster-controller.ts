@@ -3,22 +3,22 @@
  * chain up to the stanza-create task (§4.6). Level-triggered: every step checks the cache first,
  * so a second run over a converged cluster writes nothing.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
-import { customResource, PGCLUSTER, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
-import type { Pgcluster } from '../src/domain/custom-resources.js';
+import { customResource, PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
+import type { Pgcluster, Pgpolicy } from '../src/domain/custom-resources.js';
 import { generatePassword, names } from '../src/domain/naming.js';
 import { podReady } from '../src/domain/pods.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
-import { CONFIGMAPS, DEPLOYMENTS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
+import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
 import { backupTask, stanzaCreateTask } from './backup-tasks.js';
-import { clusterPorts, pgbouncerDeployment, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
+import { clusterPorts, job, pgbouncerDeployment, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
 /** 4.2.4 generated pgBouncer passwords of ten letters. */
@@ -39,6 +39,7 @@ export class ClusterController implements Controller {
     { kind: 'Pod', keys: byClusterLabel },
     { kind: 'Pgtask', keys: byClusterLabel },
     { kind: 'ConfigMap', keys: byClusterLabel },
+    { kind: 'Job', keys: byClusterLabel },
   ];
 
   constructor(
@@ -287,16 +288,68 @@ export class ClusterController implements Controller {
     await ensure(this.ctx, PGTASK, backupTask(cluster, repo.metadata.name, 'bootstrap', { [RESTORED_PRIMARY_PARAMETER]: restored }));
   }
 
-  /** Policies named at creation: labelled on the cluster and its primary Deployment, then the task goes. */
+  /**
+   * Policies requested for the cluster (at creation, or by an apply) are in its policies task: each
+   * runs through a Job executing its SQL on the primary; a success labels the cluster and the
+   * primary Deployment `<policy>=pgpolicy` and leaves the task; a failure is reported and kept.
+   */
   private async applyCreationPolicies(cluster: Pgcluster, primary: KubeObject): Promise<void> {
     const ns = cluster.metadata.namespace ?? '';
-    const task = this.ctx.cache.get(PGTASK, ns, names.policiesTask(cluster.metadata.name));
+    const name = cluster.metadata.name;
+    const task = this.ctx.cache.get(PGTASK, ns, names.policiesTask(name));
     if (!task) return;
-    const labels = Object.fromEntries(Object.keys(task.spec.parameters ?? {}).map((policy) => [policy, 'pgpolicy']));
+    const remaining = Object.keys(task.spec.parameters ?? {});
     const deployment = primary.metadata.labels?.[LABELS.deploymentName];
-    if (deployment) await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deployment, { metadata: { labels } }));
-    await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, cluster.metadata.name, { metadata: { labels } }));
-    await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
-    await recordEvent(this.ctx, cluster, 'Normal', 'ApplyPolicy', `applied policies ${Object.keys(labels).join(', ')}`);
+    for (const policyName of remaining) {
+      const policy = this.ctx.cache.get(PGPOLICY, ns, policyName);
+      const jobName = policyJobName(name, policyName);
+      const run = this.ctx.cache.get(JOBS, ns, jobName);
+      if (!policy) {
+        await tolerateMissing(this.ctx.writer.jsonPatch(PGTASK, ns, task.metadata.name, [{ op: 'remove', path: `/spec/parameters/${escapePointer(policyName)}` }]));
+        await recordEvent(this.ctx, cluster, 'Warning', 'ApplyPolicyFailed', `policy ${policyName} does not exist`);
+        continue;
+      }
+      if (!run) {
+        await ensure(this.ctx, JOBS, withOwner(policyJob(cluster, policy, jobName, this.settings), task));
+        continue;
+      }
+      const status = (run.status ?? {}) as { succeeded?: number; failed?: number };
+      if ((status.failed ?? 0) > 0) continue;
+      if ((status.succeeded ?? 0) === 0) continue;
+      const labels = { [policyName]: 'pgpolicy' };
+      if (deployment) await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deployment, { metadata: { labels } }));
+      await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels } }));
+      await tolerateMissing(this.ctx.writer.jsonPatch(PGTASK, ns, task.metadata.name, [{ op: 'remove', path: `/spec/parameters/${escapePointer(policyName)}` }]));
+      await recordEvent(this.ctx, cluster, 'Normal', 'ApplyPolicy', `applied policy ${policyName}`);
+    }
+    if (remaining.length === 0) await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
   }
+}
+
+/** RFC 6901: `~` and `/` in a key are escaped in a JSON pointer. */
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Short enough for the `job-name` label (63 characters) whatever the names. */
+function policyJobName(cluster: string, policy: string): string {
+  return `${cluster.slice(0, 40)}-policy-${createHash('sha256').update(`${cluster}/${policy}`).digest('hex').slice(0, 8)}`;
+}
+
+/** psql as postgres on the primary, fed the policy's SQL (fetched from its URL when it has one). */
+function policyJob(cluster: Pgcluster, policy: Pgpolicy, name: string, settings: PgoSettings): KubeObject {
+  const spec = job({
+    namespace: cluster.metadata.namespace ?? '',
+    name,
+    cluster: cluster.metadata.name,
+    image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${cluster.spec.ccpimagetag}`,
+    serviceAccount: 'pgo-default',
+    labels: { 'pgo-policy': policy.metadata.name },
+    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: 'postgres', PGUSER: 'postgres', POLICY_SQL: policy.spec.sql, POLICY_URL: policy.spec.url },
+  });
+  const template = (spec.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template;
+  const container = template.spec.containers[0];
+  container.command = ['bash', '-ceu', 'if [ -n "$POLICY_URL" ]; then curl -fsSL "$POLICY_URL"; else printf "%s" "$POLICY_SQL"; fi | psql -v ON_ERROR_STOP=1 -f -'];
+  (container.env as Record<string, unknown>[]).push({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: cluster.spec.rootsecretname, key: 'password' } } });
+  return spec;
 }

@@ -1,17 +1,19 @@
 /**
  * Policies: SQL (inline or fetched from a URL at apply time) kept as Pgpolicy resources and
- * applied to clusters. Applying labels the cluster and its primary Deployment `<policy>=pgpolicy`,
- * the record 4.2.4 kept of what was applied.
+ * applied to clusters. An apply is recorded in the cluster's policies task; the controllers run the
+ * SQL and then label the cluster and its primary Deployment `<policy>=pgpolicy`, the record 4.2.4
+ * kept of what was applied.
  */
 import { DEPLOYMENTS } from '../kube/resources.js';
 import { KubeApiError } from '../kube/writer.js';
-import { ALL, CREATED_MESSAGE, LABELS, POLICY_STATES } from './constants.js';
+import { ALL, CREATED_MESSAGE, LABELS, POLICY_STATES, SPEC_STATUS, TASK_TYPES } from './constants.js';
 import type { Caller, ServiceContext } from './context.js';
 import { assertNamespace, fromKubeError } from './context.js';
-import { customResource, PGCLUSTER, PGPOLICY } from './custom-resources.js';
+import { customResource, PGPOLICY, PGTASK } from './custom-resources.js';
 import type { Pgcluster, Pgpolicy } from './custom-resources.js';
 import { alreadyExists, invalid, notFound } from './errors.js';
-import { assertObjectName } from './naming.js';
+import { assertObjectName, names } from './naming.js';
+import { taskObject } from './task-factory.js';
 import { readyPrimaryPod } from './pods.js';
 import { WriteBatch } from './write-batch.js';
 import type { ClusterService, ClusterTarget } from './cluster-service.js';
@@ -35,7 +37,7 @@ export interface ApplyPolicyInput {
 
 export interface AppliedPolicy {
   cluster: Pgcluster;
-  /** The Deployment labelled with the policy (the cluster's primary). */
+  /** The Deployment the policy is applied through and labelled on (the cluster's primary). */
   deployment: string;
 }
 
@@ -103,14 +105,21 @@ export class PolicyService {
     }
     if (input.dryRun) return plan;
     for (const step of plan) readyPrimaryPod(this.ctx, namespace, step.cluster.metadata.name);
-    const labels = { [policy.metadata.name]: POLICY_LABEL_VALUE };
-    const out: AppliedPolicy[] = [];
+    // The request is recorded in the cluster's `<cluster>-policies` task (4.2.4's creation-time
+    // record); the controllers run the SQL through a Job and label the cluster when it succeeded.
     for (const step of plan) {
-      await this.write(() => this.ctx.writer.mergePatch(DEPLOYMENTS, namespace, step.deployment, { metadata: { labels } }), step.deployment);
-      const cluster = await this.write(() => this.ctx.writer.mergePatch(PGCLUSTER, namespace, step.cluster.metadata.name, { metadata: { labels } }), step.cluster.metadata.name);
-      out.push({ cluster, deployment: step.deployment });
+      const taskName = names.policiesTask(step.cluster.metadata.name);
+      const existing = this.ctx.cache.get(PGTASK, namespace, taskName);
+      if (existing) {
+        await this.write(() => this.ctx.writer.mergePatch(PGTASK, namespace, taskName, { spec: { parameters: { [policy.metadata.name]: policy.metadata.name } } }), taskName);
+      } else {
+        await new WriteBatch(this.ctx).create(
+          PGTASK,
+          taskObject({ namespace, name: taskName, tasktype: TASK_TYPES.addPolicies, labels: { [LABELS.pgCluster]: step.cluster.metadata.name, [LABELS.pgouser]: caller.username }, parameters: { [policy.metadata.name]: policy.metadata.name }, status: SPEC_STATUS.requested }),
+        );
+      }
     }
-    return out;
+    return plan;
   }
 
   private async write<T>(call: () => Promise<T>, what: string): Promise<T> {

@@ -140,17 +140,17 @@ describe('operations on a running cluster', () => {
     assert.equal(res.errors?.[0]?.extensions?.field, 'replica');
   });
 
-  test('applyPolicy labels the primary Deployment and the cluster with <policy>=pgpolicy', async () => {
+  test('applyPolicy reports the primary Deployment in a dry run and otherwise records the request in the policies task', async () => {
     await t.gql('mutation { createPolicy(input: { namespace: "pgouser1", name: "rls", sql: "select 1;" }) { name } }');
     await untilCached(async () => (await t.gql<{ policy: { name: string } | null }>('{ policy(namespace: "pgouser1", name: "rls") { name } }')).data?.policy?.name === 'rls', 'the policy in the cache');
     const dry = await t.gql<{ applyPolicy: { deployment: string }[] }>('mutation { applyPolicy(input: { policy: "rls", target: { namespace: "pgouser1", names: ["ops"] }, dryRun: true }) { deployment } }');
     assert.deepEqual(dry.data?.applyPolicy, [{ deployment: 'ops' }]);
-    assert.equal((await apps.readNamespacedDeployment({ namespace: NS, name: 'ops' })).metadata?.labels?.rls, undefined);
-    const res = await t.gql('mutation { applyPolicy(input: { policy: "rls", target: { namespace: "pgouser1", selector: "name=ops" } }) { deployment cluster { policiesApplied } } }');
+    assert.equal((await custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', fieldSelector: 'metadata.name=ops-policies' }) as { items: unknown[] }).items.length, 0);
+    const res = await t.gql('mutation { applyPolicy(input: { policy: "rls", target: { namespace: "pgouser1", selector: "name=ops" } }) { deployment } }');
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
-    assert.equal((await apps.readNamespacedDeployment({ namespace: NS, name: 'ops' })).metadata?.labels?.rls, 'pgpolicy');
-    const cluster = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'ops' })) as Obj;
-    assert.equal(cluster.metadata.labels?.rls, 'pgpolicy');
+    const recorded = await task('ops-policies');
+    assert.equal(recorded.spec.tasktype, 'addpolicies');
+    assert.deepEqual(recorded.spec.parameters, { rls: 'rls' });
   });
 
   test('basebackup creates the Pgbackup and its backup workflow', async () => {
