@@ -1,7 +1,7 @@
 /** Clusters: queries, their relations (through the request's DataLoaders) and mutations. */
 import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
-import { AddPgbouncerInput, CreateClusterInput, DeleteClustersInput, LabelClustersInput, ScaleClusterInput, ScaleDownInput, UnlabelClustersInput, UpdateClustersInput, UpgradeClusterInput } from '../schema/inputs.js';
+import { AddPgbouncerInput, CloneClusterInput, CreateClusterInput, DeleteClustersInput, LabelClustersInput, ScaleClusterInput, ScaleDownInput, UnlabelClustersInput, UpdateClustersInput, UpgradeClusterInput } from '../schema/inputs.js';
 import type { ClusterTargetInput, KeyValueInput } from '../schema/inputs.js';
 import { Deployment, PersistentVolumeClaim, Pod, Service, toDeployment, toPod, toPvc, toService } from '../schema/kube-objects.js';
 import { Policy, toPolicy } from '../schema/policy.js';
@@ -33,6 +33,13 @@ export function toMap(pairs: KeyValueInput[] | undefined): Record<string, string
 class CreateClusterPayload {
   @Field(() => Cluster) cluster!: Cluster;
   @Field(() => String, { description: 'Follow it with the workflow query or the workflowProgress subscription.' }) workflowId!: string;
+}
+
+@ObjectType({ description: 'A clone under way.' })
+class CloneClusterPayload {
+  @Field(() => String, { description: 'The cluster being created.' }) target!: string;
+  @Field(() => String) workflowId!: string;
+  @Field(() => Task, { description: 'The first clone step.' }) task!: Task;
 }
 
 @ObjectType({ description: 'What `pgo test` reported: whether each instance of a cluster is up.' })
@@ -158,6 +165,12 @@ export class ClusterResolver {
   async scaleCluster(@Arg('input', () => ScaleClusterInput) input: ScaleClusterInput, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
     const { imageTag, ...rest } = input;
     return (await ctx.services.clusters.scale(ctx.caller, { ...definedOnly({ ...rest, ccpImageTag: imageTag }), namespace: input.namespace, cluster: input.cluster, replicaCount: input.replicaCount })).map(toReplica);
+  }
+
+  @Mutation(() => CloneClusterPayload, { description: 'Clone a cluster into a new one (4.2.4 `pgo clone`); follow it with the workflow.' })
+  async cloneCluster(@Arg('input', () => CloneClusterInput) input: CloneClusterInput, @Ctx() ctx: GraphQLContext): Promise<CloneClusterPayload> {
+    const result = await ctx.services.clusters.clone(ctx.caller, { namespace: input.namespace, source: input.source, target: input.target, ...(input.storageSource ? { storageSource: input.storageSource } : {}) });
+    return { target: result.target, workflowId: result.workflowId, task: toTask(result.task) };
   }
 
   @Mutation(() => Task, { description: 'Minor upgrade of the database image, instance by instance (4.2.4 `pgo upgrade`): answers the task.' })

@@ -205,3 +205,11 @@ export class UpgradeClusterInput {
   @Field(() => String) cluster!: string;
   @Field(() => String, { nullable: true, description: 'The new database image tag; pgo.yaml CCPImageTag when absent.' }) @IsOptional() @Length(1, 128) imageTag?: string;
 }
+
+@InputType({ description: 'Copy a cluster into a new one through its pgBackRest repository.' })
+export class CloneClusterInput {
+  @Field(() => String) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) namespace!: string;
+  @Field(() => String, { description: 'The cluster to copy.' }) source!: string;
+  @Field(() => String, { description: 'The new cluster; it must not exist.' }) @Length(1, 63) target!: string;
+  @Field(() => String, { nullable: true, description: 'Repository to copy from: local or s3.' }) @IsOptional() @IsIn(['local', 's3']) storageSource?: string;
+}

@@ -28,8 +28,8 @@ import type { Caller, ServiceContext } from './context.js';
 import { assertNamespace, fromKubeError, timestamp } from './context.js';
 import { customResource, emptyResources, emptyStorage, PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from './custom-resources.js';
 import type { PgContainerResources, Pgcluster, PgclusterSpec, Pgreplica, PgStorageSpec, Pgtask } from './custom-resources.js';
-import { alreadyExists, invalid } from './errors.js';
-import { assertClusterName, generatePassword, names, newWorkflowId } from './naming.js';
+import { alreadyExists, conflict, invalid } from './errors.js';
+import { assertClusterName, generatePassword, names, newWorkflowId, rand4 } from './naming.js';
 import { generateSshKeyPair } from './ssh-keys.js';
 import { WriteBatch } from './write-batch.js';
 import { requireCluster } from './lookups.js';
@@ -438,6 +438,47 @@ export class ClusterService {
         'crunchy-pgha-scope': cluster.metadata.labels?.[LABELS.pghaScope] ?? '',
       },
     });
+  }
+
+  /**
+   * Clones a cluster into a new one through its pgBackRest repository (4.2.4 `pgo clone`): a
+   * clone workflow and the first of three clone tasks; the controllers do the rest.
+   */
+  async clone(caller: Caller, input: { namespace: string; source: string; target: string; storageSource?: string }): Promise<{ target: string; workflowId: string; task: Pgtask }> {
+    const { namespace, source, target } = input;
+    this.get(caller, namespace, source);
+    assertClusterName('target', target);
+    if (this.ctx.cache.get(PGCLUSTER, namespace, target)) throw alreadyExists(`cluster ${target} already exists in namespace ${namespace}`);
+    const ongoing = this.ctx.cache.byCluster(PGTASK, namespace, target).some((t) => t.metadata.labels?.['pgo-clone'] === 'true' && t.spec.status !== SPEC_STATUS.completed);
+    if (ongoing) throw conflict('there exists an ongoing clone task');
+    const storageSource = input.storageSource ?? '';
+    if (storageSource && !(BACKREST_STORAGE_TYPES as readonly string[]).includes(storageSource)) throw invalid('storageSource', `must be one of ${BACKREST_STORAGE_TYPES.join(', ')}`);
+    const workflowId = newWorkflowId();
+    const suffix = rand4();
+    const now = timestamp(this.ctx);
+    const batch = new WriteBatch(this.ctx);
+    await batch.create(
+      PGTASK,
+      taskObject({
+        namespace,
+        name: `${target}-${suffix}-${WORKFLOW_TYPES.clone}`,
+        tasktype: TASK_TYPES.workflow,
+        labels: { [LABELS.pgCluster]: target, [LABELS.workflowId]: workflowId },
+        parameters: { [WORKFLOW_STEPS.submitted]: now, [LABELS.pgCluster]: target, [LABELS.workflowId]: workflowId },
+      }),
+    );
+    const taskName = `${TASK_TYPES.cloneStep1}-${target}-${suffix}`;
+    const task = await batch.create(
+      PGTASK,
+      taskObject({
+        namespace,
+        name: taskName,
+        tasktype: TASK_TYPES.cloneStep1,
+        labels: { [LABELS.pgCluster]: target, [LABELS.pgouser]: caller.username, 'pgo-clone': 'true', 'pgo-clone-step-1': 'true' },
+        parameters: { sourceClusterName: source, targetClusterName: target, taskName, timestamp: now, workflowid: workflowId, backrestStorageType: storageSource },
+      }),
+    );
+    return { target, workflowId, task };
   }
 
   /** Requests a minor upgrade of the database image (4.2.4 `pgo upgrade`). */

@@ -276,6 +276,22 @@ describe('the life of a cluster', () => {
     await until('hippo', (c) => Boolean(c?.labels.some((l) => l.key === 'audit' && l.value === 'pgpolicy')), 'the policy label');
   });
 
+  test('a clone goes through its three steps and the new cluster reaches Initialized', async () => {
+    const res = await t.gql<{ cloneCluster: { target: string; workflowId: string } }>('mutation { cloneCluster(input: { namespace: "pgouser1", source: "hippo", target: "hippo-clone" }) { target workflowId } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    await until('hippo-clone', (c) => c?.state === 'INITIALIZED', 'the clone Initialized');
+    const workflow = await t.gql<{ workflow: { steps: { name: string }[] } }>(`{ workflow(namespace: "pgouser1", id: "${res.data!.cloneCluster.workflowId}") { steps { name } } }`);
+    const steps = workflow.data!.workflow.steps.map((s) => s.name);
+    for (const step of ['clone 1.1: create pvc', 'clone 1.2: sync pgbackrest repo', 'clone 2: restoring backup', 'clone 3: cluster creating']) assert.ok(steps.includes(step), `${step} missing from ${steps.join(', ')}`);
+    const secret = await core.readNamespacedSecret({ namespace: NS, name: 'hippo-clone-postgres-secret' });
+    const original = await core.readNamespacedSecret({ namespace: NS, name: 'hippo-postgres-secret' });
+    assert.equal(secret.data?.password, original.data?.password);
+    const again = await t.gql('mutation { cloneCluster(input: { namespace: "pgouser1", source: "hippo", target: "hippo-clone" }) { target } }');
+    assert.equal(again.errors?.[0]?.extensions?.code, 'ALREADY_EXISTS');
+    await t.gql('mutation { deleteClusters(input: { target: { namespace: "pgouser1", names: ["hippo-clone"] } }) { name } }');
+    await until('hippo-clone', (c) => c === null, 'the clone deleted');
+  });
+
   test('a pgBackRest restore goes through Restoring and back to Initialized on the restored primary', async () => {
     const res = await t.gql<{ backrestRestore: { workflowId: string } }>('mutation { backrestRestore(input: { namespace: "pgouser1", cluster: "hippo", toPvc: "hippo-restored" }) { workflowId } }');
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
