@@ -39,6 +39,7 @@ export async function benchControllers(): Promise<void> {
     line('API writes per cluster create request', ((t.app.writer.requests - apiWritesBefore) / CLUSTERS).toFixed(1));
     line('controller API writes per cluster (to Initialized)', ((t.app.controllers.writes - controllerWritesBefore) / CLUSTERS).toFixed(1));
     for (const [name, metrics] of Object.entries(t.app.controllers.metrics())) {
+      if (metrics.reconciles === 0) continue;
       const s = summarize(metrics.durationsMs);
       line(`reconcile ${name}, ms (${metrics.reconciles} runs, ${metrics.errors} errors)`, `p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}`);
     }
