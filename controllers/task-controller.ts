@@ -103,6 +103,8 @@ export class TaskController implements Controller {
         return this.cloneStep2(task);
       case TASK_TYPES.cloneStep3:
         return this.cloneStep3(task);
+      case TASK_TYPES.benchmark:
+        return this.benchmark(task);
       case TASK_TYPES.minorUpgrade:
         return this.minorUpgrade(task);
       case TASK_TYPES.deleteBackups:
@@ -481,6 +483,48 @@ export class TaskController implements Controller {
     await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneClusterCreate);
     await recordEvent(this.ctx, source, 'Normal', 'CloneClusterCompleted', `cluster ${target} created from ${source.metadata.name}`);
     await this.setProgress(task, SPEC_STATUS.completed);
+  }
+
+  /** pgbench (reference §5.14): a Job named like the task; the workflow records submission and completion. */
+  private async benchmark(task: Pgtask): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    const p = task.spec.parameters ?? {};
+    const jobName = p.taskName || task.metadata.name;
+    const run = this.ctx.cache.get(JOBS, ns, jobName);
+    if (!run) {
+      const labels: Record<string, string> = { [LABELS.name]: jobName, 'pgo-benchmark': 'true', created: now().replace(/[-:TZ]/g, ''), workflowName: p.workflowName ?? '', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '' };
+      if (task.metadata.labels?.[LABELS.pgClusterId]) labels[LABELS.pgClusterId] = task.metadata.labels[LABELS.pgClusterId];
+      await ensure(
+        this.ctx,
+        JOBS,
+        withOwner(
+          job({
+            namespace: ns,
+            name: jobName,
+            cluster: p.clusterName ?? '',
+            image: `${p.ccpImagePrefix || this.settings.ccpImagePrefix}/crunchy-pgbench:${p.ccpImageTag || this.settings.ccpImageTag}`,
+            serviceAccount: 'pgo-default',
+            labels,
+            env: { PGBENCH_BENCHMARK_OPTS: p.benchmarkOpts ?? '', PGBENCH_CLIENTS: p.clients ?? '1', PGBENCH_JOBS: p.jobs ?? '1', PGBENCH_SCALE: p.scale ?? '1', PGBENCH_TRANSACTIONS: p.transactions ?? '1', PGBENCH_INIT_OPTS: p.initOpts ?? '', PG_DATABASE: p.database ?? 'postgres', PG_HOSTNAME: p.host ?? '', PG_PORT: p.port ?? '5432', PGBENCH_CUSTOM_CONFIG: p.configmapName ?? '' },
+          }),
+          task,
+        ),
+      );
+      await this.workflowStepByName(ns, p.workflowName, WORKFLOW_STEPS.submitted, true);
+      return;
+    }
+    const state = jobState(run);
+    const progress = state?.failed ? `job error [${jobName}]` : state?.done ? `job completed [${jobName}]` : `job submitted [${jobName}]`;
+    await this.setProgress(task, progress, state?.failed ? `job ${jobName} failed: ${state.reason}` : undefined);
+    if (state?.done && !state.failed) await this.workflowStepByName(ns, p.workflowName, SPEC_STATUS.jobCompleted, false);
+  }
+
+  /** Adds (or, when asked, rewrites) a step of the workflow task with this name. */
+  private async workflowStepByName(namespace: string, name: string | undefined, step: string, rewrite: boolean): Promise<void> {
+    if (!name) return;
+    const workflow = this.ctx.cache.get(PGTASK, namespace, name);
+    if (!workflow || (!rewrite && workflow.spec.parameters?.[step])) return;
+    await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, namespace, name, { spec: { parameters: { [step]: now() } } }));
   }
 
   /** delete-backups (reference §5.6): every Job of the cluster goes; the task records it is done. */

@@ -213,3 +213,17 @@ export class CloneClusterInput {
   @Field(() => String, { description: 'The new cluster; it must not exist.' }) @Length(1, 63) target!: string;
   @Field(() => String, { nullable: true, description: 'Repository to copy from: local or s3.' }) @IsOptional() @IsIn(['local', 's3']) storageSource?: string;
 }
+
+@InputType({ description: 'A pgbench run against a cluster.' })
+export class BenchmarkClusterInput {
+  @Field(() => String) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) namespace!: string;
+  @Field(() => String) cluster!: string;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(10_000) clients?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(1_000) jobs?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(100_000) scale?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(10_000_000) transactions?: number;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 63) database?: string;
+  @Field(() => String, { nullable: true, description: 'A policy whose SQL is the custom transaction script.' }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) policy?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) benchmarkOptions?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) initOptions?: string;
+}

@@ -112,6 +112,20 @@ export interface UpdateClusterInput {
   autofail?: boolean;
 }
 
+export interface BenchmarkInput {
+  namespace: string;
+  cluster: string;
+  clients?: number;
+  jobs?: number;
+  scale?: number;
+  transactions?: number;
+  database?: string;
+  /** A policy whose SQL is the custom transaction script. */
+  policy?: string;
+  benchmarkOptions?: string;
+  initOptions?: string;
+}
+
 export interface ConnectivitySummary {
   cluster: Pgcluster;
   /** Pods of the cluster's PostgreSQL Deployments with their readiness and role. */
@@ -479,6 +493,72 @@ export class ClusterService {
       }),
     );
     return { target, workflowId, task };
+  }
+
+  /** Runs pgbench against a cluster (4.2.4 `pgo benchmark`): a workflow and a benchmark task. */
+  async benchmark(caller: Caller, input: BenchmarkInput): Promise<{ task: Pgtask; workflowId: string }> {
+    const cluster = this.get(caller, input.namespace, input.cluster);
+    const { namespace } = input;
+    const name = cluster.metadata.name;
+    const positive = (field: keyof BenchmarkInput, value: number | undefined, fallback: number): string => {
+      const v = value ?? fallback;
+      if (!Number.isInteger(v) || v < 1) throw invalid(field, 'must be a whole number, 1 or more');
+      return String(v);
+    };
+    const clients = positive('clients', input.clients, 1);
+    const jobs = positive('jobs', input.jobs, 1);
+    const scale = positive('scale', input.scale, 1);
+    const transactions = positive('transactions', input.transactions, 1);
+    let sql: string | undefined;
+    if (input.policy) {
+      const policy = this.ctx.cache.get(PGPOLICY, namespace, input.policy);
+      if (!policy) throw invalid('policy', `policy ${input.policy} does not exist in ${namespace}`);
+      if (!policy.spec.sql) throw invalid('policy', `policy ${input.policy} has no inline SQL`);
+      sql = policy.spec.sql;
+    }
+    const suffix = rand4();
+    const workflowId = newWorkflowId();
+    const workflowName = `${name}-${suffix}-${WORKFLOW_TYPES.createBenchmark}`;
+    const taskName = `benchmark-${name}-${suffix}`;
+    const configmapName = sql === undefined ? '' : `benchmark-${name}-${suffix}-tx`;
+    const now = timestamp(this.ctx);
+    const batch = new WriteBatch(this.ctx);
+    await batch.create(PGTASK, taskObject({ namespace, name: workflowName, tasktype: TASK_TYPES.workflow, labels: { [LABELS.pgCluster]: name, [LABELS.workflowId]: workflowId }, parameters: { [WORKFLOW_STEPS.submitted]: now, [LABELS.pgCluster]: name, [LABELS.workflowId]: workflowId } }));
+    if (sql !== undefined) {
+      await batch.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configmapName, namespace, labels: { 'pgo-benchmark': 'true', [LABELS.pgCluster]: name } }, data: { 'transactions.sql': sql } });
+    }
+    const labels: Record<string, string> = { [LABELS.pgCluster]: name, 'pgo-benchmark': 'true', [LABELS.pgouser]: caller.username };
+    if (cluster.metadata.labels?.[LABELS.pgClusterId]) labels[LABELS.pgClusterId] = cluster.metadata.labels[LABELS.pgClusterId];
+    const task = await batch.create(
+      PGTASK,
+      taskObject({
+        namespace,
+        name: taskName,
+        tasktype: TASK_TYPES.benchmark,
+        labels,
+        parameters: {
+          benchmarkOpts: input.benchmarkOptions ?? '',
+          ccpImagePrefix: this.ctx.settings.ccpImagePrefix,
+          ccpImageTag: cluster.spec.ccpimagetag,
+          clients,
+          clusterName: name,
+          configmapName,
+          database: input.database ?? 'postgres',
+          host: name,
+          initOpts: input.initOptions ?? '',
+          jobs,
+          port: cluster.spec.port,
+          scale,
+          secret: cluster.spec.rootsecretname,
+          taskName,
+          timestamp: now,
+          transactions,
+          workflowID: workflowId,
+          workflowName,
+        },
+      }),
+    );
+    return { task, workflowId };
   }
 
   /** Requests a minor upgrade of the database image (4.2.4 `pgo upgrade`). */

@@ -276,6 +276,16 @@ describe('the life of a cluster', () => {
     await until('hippo', (c) => Boolean(c?.labels.some((l) => l.key === 'audit' && l.value === 'pgpolicy')), 'the policy label');
   });
 
+  test('a benchmark runs pgbench in a Job and completes its workflow', async () => {
+    const res = await t.gql<{ benchmarkCluster: { workflowId: string; task: { name: string } } }>('mutation { benchmarkCluster(input: { namespace: "pgouser1", cluster: "hippo", clients: 4, transactions: 100 }) { workflowId task { name } } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const taskName = res.data!.benchmarkCluster.task.name;
+    assert.match(taskName, /^benchmark-hippo-[a-z]{4}$/);
+    await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === taskName && x.progress === `job completed [${taskName}]`)), 'the benchmark task completed');
+    const workflow = await t.gql<{ workflow: { steps: { name: string }[] } }>(`{ workflow(namespace: "pgouser1", id: "${res.data!.benchmarkCluster.workflowId}") { steps { name } } }`);
+    assert.ok(workflow.data?.workflow.steps.some((s) => s.name === 'job completed'));
+  });
+
   test('a clone goes through its three steps and the new cluster reaches Initialized', async () => {
     const res = await t.gql<{ cloneCluster: { target: string; workflowId: string } }>('mutation { cloneCluster(input: { namespace: "pgouser1", source: "hippo", target: "hippo-clone" }) { target workflowId } }');
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
