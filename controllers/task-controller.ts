@@ -103,6 +103,8 @@ export class TaskController implements Controller {
         return this.cloneStep2(task);
       case TASK_TYPES.cloneStep3:
         return this.cloneStep3(task);
+      case TASK_TYPES.pgbasebackupRestore:
+        return this.basebackupRestore(task);
       case TASK_TYPES.benchmark:
         return this.benchmark(task);
       case TASK_TYPES.minorUpgrade:
@@ -483,6 +485,29 @@ export class TaskController implements Controller {
     await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneClusterCreate);
     await recordEvent(this.ctx, source, 'Normal', 'CloneClusterCompleted', `cluster ${target} created from ${source.metadata.name}`);
     await this.setProgress(task, SPEC_STATUS.completed);
+  }
+
+  /** Legacy pg_basebackup restore (reference §5.11): the target PVC and a restore Job, its status on the task. */
+  private async basebackupRestore(task: Pgtask): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    const p = task.spec.parameters ?? {};
+    const cluster = this.ctx.cache.get(PGCLUSTER, ns, p['pgbasebackup-restore-from-cluster'] ?? '');
+    if (!cluster) return;
+    const toPvc = p['pgbasebackup-restore-to-pvc'] ?? '';
+    const claim = pvc(ns, cluster.metadata.name, toPvc, cluster.spec.PrimaryStorage);
+    if (claim) await ensure(this.ctx, PVCS, claim);
+    const spec = job({
+      namespace: ns,
+      name: `pgbasebackup-restore-${cluster.metadata.name}-${suffixOf(task)}`,
+      cluster: cluster.metadata.name,
+      image: `${this.settings.ccpImagePrefix}/crunchy-pgbasebackup-restore:${cluster.spec.ccpimagetag}`,
+      serviceAccount: 'pgo-default',
+      labels: { 'pgo-pgbasebackup-restore': 'true', [TASK_LABEL]: task.metadata.name },
+      env: { BACKUP_PATH: p['pgbasebackup-restore-backup-path'] ?? '', BACKUP_PVC: p['pgbasebackup-restore-from-pvc'] ?? '', RESTORE_PVC: toPvc },
+    });
+    const existed = this.ctx.cache.list(JOBS, ns).some((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
+    await this.jobTask(task, spec);
+    if (!existed) await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restoreJobCreated);
   }
 
   /** pgbench (reference §5.14): a Job named like the task; the workflow records submission and completion. */

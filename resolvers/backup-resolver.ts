@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-gra
 import { Basebackup, toBasebackup } from '../schema/basebackup.js';
 import { PGBACKUP } from '../src/domain/custom-resources.js';
 import { visibleList } from './visibility.js';
-import { BackrestBackupInput, BackrestRestoreInput, BasebackupInput, BenchmarkClusterInput, PgdumpBackupInput, PgdumpRestoreInput } from '../schema/inputs.js';
+import { BackrestBackupInput, BackrestRestoreInput, BasebackupInput, BasebackupRestoreInput, BenchmarkClusterInput, PgdumpBackupInput, PgdumpRestoreInput } from '../schema/inputs.js';
 import { Task, toTask } from '../schema/task.js';
 import type { CreatedTask } from '../src/domain/backup-service.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
@@ -38,6 +38,11 @@ export class BackupResolver {
   async basebackup(@Arg('input', () => BasebackupInput) input: BasebackupInput, @Ctx() ctx: GraphQLContext): Promise<BasebackupPayload> {
     const created = await ctx.services.backups.basebackup(ctx.caller, defined(input));
     return { backup: toBasebackup(created.backup), workflowId: created.workflowId };
+  }
+
+  @Mutation(() => TaskPayload, { description: 'Restore a legacy pg_basebackup into a new PVC (4.2.4 `pgo restore --backup-type=pgbasebackup`).' })
+  async basebackupRestore(@Arg('input', () => BasebackupRestoreInput) input: BasebackupRestoreInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
+    return payload(await ctx.services.backups.basebackupRestore(ctx.caller, defined(input)));
   }
 
   @Mutation(() => TaskPayload, { description: 'Run pgbench against a cluster (4.2.4 `pgo benchmark`).' })

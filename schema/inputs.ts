@@ -227,3 +227,11 @@ export class BenchmarkClusterInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) benchmarkOptions?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) initOptions?: string;
 }
+
+@InputType({ description: 'Restore a legacy pg_basebackup into a new PVC.' })
+export class BasebackupRestoreInput {
+  @Field(() => String) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) namespace!: string;
+  @Field(() => String) cluster!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) toPvc?: string;
+  @Field(() => String, { nullable: true, description: 'A path the backup recorded; the newest when absent.' }) @IsOptional() @MaxLength(1024) backupPath?: string;
+}

@@ -62,6 +62,14 @@ export interface BasebackupInput {
   options?: string;
 }
 
+export interface BasebackupRestoreInput {
+  namespace: string;
+  cluster: string;
+  toPvc?: string;
+  /** A path from the Pgbackup's `toc`; the newest when absent. */
+  backupPath?: string;
+}
+
 export interface CreatedTask {
   task: Pgtask;
   workflowId?: string;
@@ -245,6 +253,39 @@ export class BackupService {
     );
     const withStatus = await ctx.writer.patchStatus(PGBACKUP, input.namespace, input.cluster, { state: BACKUP_STATES.created, message: CREATED_MESSAGE });
     return { backup: withStatus ?? backup, workflowId };
+  }
+
+  /**
+   * Restores a legacy pg_basebackup into a new PVC (4.2.4 `pgo restore --backup-type=pgbasebackup`):
+   * a workflow and the restore task. As in 4.2.4 nothing rebuilds the cluster on top of it.
+   */
+  async basebackupRestore(caller: Caller, input: BasebackupRestoreInput): Promise<CreatedTask> {
+    const ctx = this.ctx;
+    const cluster = requireCluster(ctx, caller, input.namespace, input.cluster);
+    const backup = ctx.cache.get(PGBACKUP, input.namespace, input.cluster);
+    if (!backup) throw invalid('cluster', `cluster ${input.cluster} has no pg_basebackup`);
+    const paths = Object.keys(backup.spec.toc ?? {}).sort();
+    const backupPath = input.backupPath ?? paths[paths.length - 1];
+    if (!backupPath) throw invalid('backupPath', `cluster ${input.cluster} has no completed pg_basebackup`);
+    if (input.backupPath && !paths.includes(input.backupPath)) throw invalid('backupPath', `no pg_basebackup at ${input.backupPath}`);
+    const toPvc = input.toPvc ?? `${input.cluster}-${rand4()}`;
+    if (ctx.cache.get(PVCS, input.namespace, toPvc)) throw invalid('toPvc', `PVC ${toPvc} already exists`);
+    const workflowId = await this.newWorkflow(input.namespace, input.cluster, WORKFLOW_TYPES.pgbasebackupRestore, {});
+    const parameters: Record<string, string> = {
+      'pgbasebackup-restore-from-cluster': cluster.metadata.name,
+      'pgbasebackup-restore-to-pvc': toPvc,
+      'pgbasebackup-restore-backup-path': backupPath,
+      'pgbasebackup-restore-from-pvc': backup.spec.backuppvc || `${input.cluster}-backup`,
+      [LABELS.workflowId]: workflowId,
+    };
+    const task = await replaceTask(ctx, {
+      namespace: input.namespace,
+      name: `pgbasebackup-restore-${input.cluster}-to-${toPvc}`,
+      tasktype: TASK_TYPES.pgbasebackupRestore,
+      labels: { [LABELS.pgCluster]: input.cluster, [LABELS.pgouser]: caller.username },
+      parameters,
+    });
+    return { task, workflowId };
   }
 
   /** Backup tasks of a cluster (pgBackRest and pg_dump), newest first. */

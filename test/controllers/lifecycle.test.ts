@@ -196,6 +196,17 @@ describe('the life of a cluster', () => {
     assert.equal(workflow.data?.workflow.completed, true);
   });
 
+  test('a legacy pg_basebackup restores into a new PVC through its Job', async () => {
+    const res = await t.gql<{ basebackupRestore: { workflowId: string; task: { name: string } } }>('mutation { basebackupRestore(input: { namespace: "pgouser1", cluster: "hippo", toPvc: "hippo-from-base" }) { workflowId task { name } } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const name = res.data!.basebackupRestore.task.name;
+    assert.equal(name, 'pgbasebackup-restore-hippo-to-hippo-from-base');
+    await until('hippo', (c) => Boolean(c?.tasks.some((x) => x.name === name && /^job completed \[pgbasebackup-restore-hippo-[0-9a-f]{4}\]$/.test(x.progress))), 'the restore task completed');
+    assert.equal((await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'hippo-from-base' })).metadata?.name, 'hippo-from-base');
+    const workflow = await t.gql<{ workflow: { steps: { name: string }[] } }>(`{ workflow(namespace: "pgouser1", id: "${res.data!.basebackupRestore.workflowId}") { steps { name } } }`);
+    assert.deepEqual(workflow.data?.workflow.steps.map((s) => s.name), ['task submitted', 'restore job created']);
+  });
+
   test('a failing Job yields a failed task with its reason', async () => {
     await custom.patchNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo', body: { metadata: { annotations: { [FAIL_JOBS_ANNOTATION]: 'backrest-command=backup' } } } }, MERGE);
     await t.gql('mutation { backrestBackup(input: { namespace: "pgouser1", cluster: "hippo" }) { task { name } } }');
