@@ -18,7 +18,7 @@ import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
 import { backupTask, stanzaCreateTask } from './backup-tasks.js';
-import { clusterPorts, job, pgbouncerDeployment, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
+import { clusterPorts, containerResources, job, pgbouncerDeployment, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
 /** 4.2.4 generated pgBouncer passwords of ten letters. */
@@ -70,7 +70,34 @@ export class ClusterController implements Controller {
     await this.onPrimaryReady(cluster);
     await this.syncPause(cluster);
     await this.syncPgbouncer(cluster);
+    await this.syncResources(cluster);
     return this.autoFailover(cluster);
+  }
+
+  /**
+   * The database containers follow `spec.ContainerResources` (set on every instance of the
+   * cluster; a replica with its own `limitscpu` keeps its own). Resources apply only when all four
+   * values are set, as in 4.2.4; otherwise none are set.
+   */
+  private async syncResources(cluster: Pgcluster): Promise<void> {
+    if (cluster.spec.status !== SPEC_STATUS.completed) return;
+    const ns = cluster.metadata.namespace ?? '';
+    const wanted = containerResources(cluster.spec.ContainerResources);
+    for (const deployment of this.ctx.cache.byCluster(DEPLOYMENTS, ns, cluster.metadata.name)) {
+      if (deployment.metadata.labels?.[LABELS.pgDatabase] !== 'true') continue;
+      const replica = this.ctx.cache.get(PGREPLICA, ns, deployment.metadata.name);
+      if (replica?.spec.containerresources?.limitscpu) continue;
+      const container = (deployment.spec as { template?: { spec?: { containers?: { name?: string; resources?: unknown }[] } } } | undefined)?.template?.spec?.containers?.[0];
+      if (container?.name !== 'database') continue;
+      if (JSON.stringify(container.resources ?? {}) === JSON.stringify(wanted ?? {})) continue;
+      const path = '/spec/template/spec/containers/0/resources';
+      await tolerateMissing(
+        this.ctx.writer.jsonPatch(DEPLOYMENTS, ns, deployment.metadata.name, [
+          { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'database' },
+          wanted ? { op: container.resources ? 'replace' : 'add', path, value: wanted } : { op: 'remove', path },
+        ]),
+      );
+    }
   }
 
   /**

@@ -73,7 +73,7 @@ export class ReplicaController implements Controller {
     };
     const imageTag = replica.spec.userlabels?.[USER_LABELS.ccpImageTag] || cluster.spec.ccpimagetag;
     // Owned by the cluster, not the Pgreplica: a replica promoted by failover must outlive its Pgreplica.
-    await ensure(this.ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name: replica.metadata.name, pvcName: pvcObject ? replica.metadata.name : undefined, storage, imageTag, labels, settings: this.settings, init: false }), cluster));
+    await ensure(this.ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name: replica.metadata.name, pvcName: pvcObject ? replica.metadata.name : undefined, storage, imageTag, labels, settings: this.settings, init: false, ...(replica.spec.containerresources?.limitscpu ? { resources: replica.spec.containerresources } : {}) }), cluster));
     await tolerateMissing(
       this.ctx.writer.jsonPatch(PGREPLICA, ns, replica.metadata.name, [
         { op: 'replace', path: '/spec/status', value: SPEC_STATUS.completed },

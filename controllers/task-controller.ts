@@ -115,6 +115,8 @@ export class TaskController implements Controller {
         return this.pgbouncerLabel(task, true);
       case TASK_TYPES.deletePgbouncer:
         return this.pgbouncerLabel(task, false);
+      case TASK_TYPES.reconfigurePgbouncer:
+        return this.reconfigurePgbouncer(task);
       case TASK_TYPES.updatePgbouncerAuths:
         // The credentials live in PostgreSQL, which the simulated node does not run; the task is consumed.
         await this.ctx.writer.deleteIfExists(PGTASK, task.metadata.namespace ?? '', task.metadata.name);
@@ -559,6 +561,18 @@ export class TaskController implements Controller {
     const cluster = task.spec.parameters?.['pg-cluster'] ?? '';
     for (const j of this.ctx.cache.byCluster(JOBS, ns, cluster)) await this.ctx.writer.deleteIfExists(JOBS, ns, j.metadata.name);
     await this.setProgress(task, SPEC_STATUS.completed);
+  }
+
+  /**
+   * reconfigure-pgbouncer (reference §5.12): the Deployment and Secret are removed (the Service
+   * stays) and the cluster controller builds them again from the cluster's current settings.
+   */
+  private async reconfigurePgbouncer(task: Pgtask): Promise<void> {
+    const ns = task.metadata.namespace ?? '';
+    const clusterName = task.spec.parameters?.['pgbouncer-cluster'] ?? task.metadata.labels?.[LABELS.pgCluster] ?? '';
+    await this.ctx.writer.deleteIfExists(DEPLOYMENTS, ns, names.pgbouncer(clusterName));
+    await this.ctx.writer.deleteIfExists(SECRETS, ns, `${clusterName}-pgbouncer-secret`);
+    await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
   }
 
   /** add-/delete-pgbouncer: the cluster's label says what should exist; the cluster controller builds it. */

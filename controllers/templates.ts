@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LABELS, VENDOR } from '../src/domain/constants.js';
-import type { Pgcluster, PgStorageSpec } from '../src/domain/custom-resources.js';
+import type { PgContainerResources, Pgcluster, PgStorageSpec } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import type { KubeObject } from '../src/kube/resources.js';
@@ -71,6 +71,12 @@ export function pghaConfigMap(cluster: Pgcluster, settings: PgoSettings): KubeOb
   };
 }
 
+/** Kubernetes resources from a 4.2.4 resources spec: all four values, or nothing. */
+export function containerResources(r: PgContainerResources | undefined): { requests: { memory: string; cpu: string }; limits: { memory: string; cpu: string } } | undefined {
+  if (!r || !r.requestsmemory || !r.requestscpu || !r.limitsmemory || !r.limitscpu) return undefined;
+  return { requests: { memory: r.requestsmemory, cpu: r.requestscpu }, limits: { memory: r.limitsmemory, cpu: r.limitscpu } };
+}
+
 interface PgDeploymentInput {
   cluster: Pgcluster;
   name: string;
@@ -80,6 +86,8 @@ interface PgDeploymentInput {
   labels: Record<string, string>;
   settings: PgoSettings;
   init: boolean;
+  /** The instance's own resources (a replica's), else the cluster's. */
+  resources?: PgContainerResources;
 }
 
 export function pgDeployment(input: PgDeploymentInput): KubeObject {
@@ -107,8 +115,7 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
     { name: 'PATRONI_LOG_LEVEL', value: 'INFO' },
     { name: 'PGHOST', value: '/tmp' },
   ];
-  const resources = cluster.spec.ContainerResources;
-  const withResources = resources && resources.requestsmemory && resources.requestscpu && resources.limitsmemory && resources.limitscpu;
+  const resources = containerResources(input.resources ?? cluster.spec.ContainerResources);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -129,7 +136,7 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
               readinessProbe: { exec: { command: ['/opt/cpm/bin/pgha-readiness.sh'] }, initialDelaySeconds: 15 },
               livenessProbe: { exec: { command: ['/opt/cpm/bin/pgha-liveness.sh'] }, initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 10 },
               env,
-              ...(withResources ? { resources: { requests: { memory: resources.requestsmemory, cpu: resources.requestscpu }, limits: { memory: resources.limitsmemory, cpu: resources.limitscpu } } } : {}),
+              ...(resources ? { resources } : {}),
               volumeMounts: [
                 { name: 'pgdata', mountPath: '/pgdata' },
                 { name: 'user-volume', mountPath: '/pgconf/pguser' },

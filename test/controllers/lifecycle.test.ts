@@ -148,6 +148,20 @@ describe('the life of a cluster', () => {
     assert.match(text, /^pgo_controller_leader 1$/m);
   });
 
+  test('changing the cluster\'s container resources reaches its Deployments', async () => {
+    const resources = { requestsmemory: '256Mi', requestscpu: '250m', limitsmemory: '512Mi', limitscpu: '500m' };
+    await custom.patchNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo', body: { spec: { ContainerResources: resources } } }, MERGE);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const d = await apps.readNamespacedDeployment({ namespace: NS, name: 'hippo' });
+      const r = d.spec?.template.spec?.containers[0].resources;
+      if (r?.limits?.cpu === '500m' && r.requests?.memory === '256Mi') break;
+      if (Date.now() > deadline) assert.fail(`resources: ${JSON.stringify(r)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await until('hippo', (c) => Boolean(c?.pods.some((p) => p.role === 'master' && p.ready)), 'a ready primary again');
+  });
+
   test('scaling up adds a built replica and scaling down removes it', async () => {
     const scaled = await t.gql<{ scaleCluster: { name: string }[] }>('mutation { scaleCluster(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
     const added = scaled.data!.scaleCluster[0].name;
@@ -269,6 +283,15 @@ describe('the life of a cluster', () => {
     assert.match(Buffer.from(String(secret.data?.['users.txt']), 'base64').toString(), /^"pgbouncer" "md5[0-9a-f]{32}"\n$/);
     const again = await t.gql('mutation { addPgbouncer(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
     assert.equal(again.errors?.[0]?.extensions?.field, 'cluster');
+    const before = (await apps.readNamespacedDeployment({ namespace: NS, name: 'hippo-pgbouncer' })).metadata?.uid;
+    const reconfigure = { apiVersion: 'crunchydata.com/v1', kind: 'Pgtask', metadata: { name: 'pgbouncer-reconfigure-hippo', namespace: NS, labels: { 'pg-cluster': 'hippo', 'pgbouncer-reconfigure': 'true' } }, spec: { namespace: NS, name: 'pgbouncer-reconfigure-hippo', tasktype: 'reconfigure-pgbouncer', status: '', parameters: { 'pgbouncer-cluster': 'hippo' } } };
+    await custom.createNamespacedCustomObject({ ...CR, plural: 'pgtasks', body: reconfigure });
+    for (;;) {
+      const now = await apps.readNamespacedDeployment({ namespace: NS, name: 'hippo-pgbouncer' }).catch(() => undefined);
+      if (now && now.metadata?.uid !== before) break;
+      if (Date.now() > deadline + 5000) assert.fail('pgBouncer was not rebuilt');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await t.gql('mutation { deletePgbouncer(namespace: "pgouser1", cluster: "hippo") { name } }');
     while ((await objects()).length > 0) {
       if (Date.now() > deadline + 10_000) assert.fail(`left: ${JSON.stringify(await objects())}`);
