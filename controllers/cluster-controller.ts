@@ -114,7 +114,10 @@ export class ClusterController implements Controller {
       if (!this.ctx.cache.get(SECRETS, ns, secretName)) {
         const user = cluster.spec.userlabels?.[USER_LABELS.pgbouncerUser] || 'pgbouncer';
         const password = cluster.spec.userlabels?.[USER_LABELS.pgbouncerPassword] || generatePassword(PGBOUNCER_PASSWORD_LENGTH);
-        await ensure(this.ctx, SECRETS, pgbouncerSecret(cluster, { username: user, password }));
+        if (await ensure(this.ctx, SECRETS, pgbouncerSecret(cluster, { username: user, password }))) {
+          // New credentials must reach PostgreSQL: the deferred setup task of 4.2.4 (no hyphen, sic).
+          await ensure(this.ctx, PGTASK, taskObject({ namespace: ns, name: `${name}update-pgbouncer-auths`, tasktype: TASK_TYPES.updatePgbouncerAuths, labels: { [LABELS.pgCluster]: name, 'pgbouncer-secret': secretName }, parameters: { 'pg-cluster': name } }));
+        }
       }
       await ensure(this.ctx, DEPLOYMENTS, withOwner(pgbouncerDeployment(cluster, this.settings), cluster));
       const created = await ensure(this.ctx, SERVICES, withOwner(service(ns, name, bouncer, 'ClusterIP', clusterPorts(cluster, true), { [LABELS.pgbouncer]: 'true' }), cluster));

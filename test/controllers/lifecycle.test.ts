@@ -281,6 +281,11 @@ describe('the life of a cluster', () => {
     assert.deepEqual(await objects(), ['hippo-pgbouncer', 'hippo-pgbouncer', 'hippo-pgbouncer-secret']);
     const secret = await core.readNamespacedSecret({ namespace: NS, name: 'hippo-pgbouncer-secret' });
     assert.match(Buffer.from(String(secret.data?.['users.txt']), 'base64').toString(), /^"pgbouncer" "md5[0-9a-f]{32}"\n$/);
+    // The credentials are set up in PostgreSQL by a Job, after which the deferred task is consumed.
+    while ((await custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', fieldSelector: 'metadata.name=hippoupdate-pgbouncer-auths' }) as { items: unknown[] }).items.length > 0) {
+      if (Date.now() > deadline) assert.fail('the pgBouncer credential task was not consumed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const again = await t.gql('mutation { addPgbouncer(input: { namespace: "pgouser1", cluster: "hippo" }) { name } }');
     assert.equal(again.errors?.[0]?.extensions?.field, 'cluster');
     const before = (await apps.readNamespacedDeployment({ namespace: NS, name: 'hippo-pgbouncer' })).metadata?.uid;
