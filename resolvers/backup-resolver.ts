@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Basebackup, toBasebackup } from '../schema/basebackup.js';
 import { PGBACKUP } from '../src/domain/custom-resources.js';
 import { visibleList } from './visibility.js';
@@ -29,42 +29,50 @@ class BasebackupPayload {
 
 @Resolver()
 export class BackupResolver {
+  @Authorized('ShowBackup')
   @Query(() => [Basebackup], { description: 'Legacy pg_basebackups (Pgbackup resources) of a namespace.' })
   basebackups(@Arg('namespace', () => String) namespace: string, @Ctx() ctx: GraphQLContext): Basebackup[] {
     return visibleList(ctx, PGBACKUP, { namespace }).map(toBasebackup);
   }
 
+  @Authorized('CreateBackup')
   @Mutation(() => BasebackupPayload, { description: 'Take a legacy pg_basebackup; re-submits the existing one of the cluster.' })
   async basebackup(@Arg('input', () => BasebackupInput) input: BasebackupInput, @Ctx() ctx: GraphQLContext): Promise<BasebackupPayload> {
     const created = await ctx.services.backups.basebackup(ctx.caller, defined(input));
     return { backup: toBasebackup(created.backup), workflowId: created.workflowId };
   }
 
+  @Authorized('RestorePgbasebackup')
   @Mutation(() => TaskPayload, { description: 'Restore a legacy pg_basebackup into a new PVC (4.2.4 `pgo restore --backup-type=pgbasebackup`).' })
   async basebackupRestore(@Arg('input', () => BasebackupRestoreInput) input: BasebackupRestoreInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.backups.basebackupRestore(ctx.caller, defined(input)));
   }
 
+  @Authorized('CreateSchedule')
   @Mutation(() => TaskPayload, { description: 'Run pgbench against a cluster (4.2.4 `pgo benchmark`).' })
   async benchmarkCluster(@Arg('input', () => BenchmarkClusterInput) input: BenchmarkClusterInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.clusters.benchmark(ctx.caller, defined(input)));
   }
 
+  @Authorized('CreateBackup')
   @Mutation(() => TaskPayload, { description: 'Take a pgBackRest backup (4.2.4 `pgo backup`).' })
   async backrestBackup(@Arg('input', () => BackrestBackupInput) input: BackrestBackupInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.backups.backrestBackup(ctx.caller, defined(input)));
   }
 
+  @Authorized('CreateDump')
   @Mutation(() => TaskPayload, { description: 'Take a pg_dump backup (4.2.4 `pgo backup --backup-type=pgdump`).' })
   async pgdumpBackup(@Arg('input', () => PgdumpBackupInput) input: PgdumpBackupInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.backups.pgdumpBackup(ctx.caller, defined(input)));
   }
 
+  @Authorized('Restore')
   @Mutation(() => TaskPayload, { description: 'Restore a cluster from pgBackRest into a new primary (4.2.4 `pgo restore`).' })
   async backrestRestore(@Arg('input', () => BackrestRestoreInput) input: BackrestRestoreInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.backups.backrestRestore(ctx.caller, defined(input)));
   }
 
+  @Authorized('RestoreDump')
   @Mutation(() => TaskPayload, { description: 'Restore a pg_dump backup (4.2.4 `pgo restore --backup-type=pgdump`).' })
   async pgdumpRestore(@Arg('input', () => PgdumpRestoreInput) input: PgdumpRestoreInput, @Ctx() ctx: GraphQLContext): Promise<TaskPayload> {
     return payload(await ctx.services.backups.pgdumpRestore(ctx.caller, defined(input)));

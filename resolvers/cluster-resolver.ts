@@ -1,5 +1,5 @@
 /** Clusters: queries, their relations (through the request's DataLoaders) and mutations. */
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
 import { AddPgbouncerInput, CloneClusterInput, CreateClusterInput, DeleteClustersInput, LabelClustersInput, ScaleClusterInput, ScaleDownInput, UnlabelClustersInput, UpdateClustersInput, UpgradeClusterInput } from '../schema/inputs.js';
 import type { ClusterTargetInput, KeyValueInput } from '../schema/inputs.js';
@@ -63,17 +63,20 @@ function definedOnly<T extends object>(input: T): Partial<T> {
 
 @Resolver(() => Cluster)
 export class ClusterResolver {
+  @Authorized('ShowCluster')
   @Query(() => ClusterConnection, { description: 'Clusters you can see, filtered and paged.' })
   clusters(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
     return paginate(visibleList(ctx, PGCLUSTER, args), args.first, args.after, toCluster);
   }
 
+  @Authorized('ShowCluster')
   @Query(() => Cluster, { nullable: true, description: 'One cluster, or null when there is none of that name.' })
   cluster(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Cluster | null {
     const found = visibleList(ctx, PGCLUSTER, { namespace }).find((c) => c.metadata.name === name);
     return found ? toCluster(found) : null;
   }
 
+  @Authorized('TestCluster')
   @Query(() => ClusterConnectivity, { description: 'Whether each instance of a cluster is up (4.2.4 `pgo test`), from pod readiness.' })
   clusterConnectivity(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): ClusterConnectivity {
     const summary = ctx.services.clusters.connectivity(ctx.caller, namespace, name);
@@ -133,6 +136,7 @@ export class ClusterResolver {
     return (await ctx.loaders.pvcs.load(clusterKey(cluster.namespace, cluster.name))).map(toPvc);
   }
 
+  @Authorized('CreateCluster')
   @Mutation(() => CreateClusterPayload, { description: 'Request a new cluster (4.2.4 `pgo create cluster`).' })
   async createCluster(@Arg('input', () => CreateClusterInput) input: CreateClusterInput, @Ctx() ctx: GraphQLContext): Promise<CreateClusterPayload> {
     const { image, imageTag, port, userLabels, ...rest } = input;
@@ -141,53 +145,63 @@ export class ClusterResolver {
     return { cluster: toCluster(created.cluster), workflowId: created.workflowId };
   }
 
+  @Authorized('DeleteCluster')
   @Mutation(() => [Cluster], { description: 'Request the deletion of clusters; the controllers remove them (an rmdata task per cluster).' })
   async deleteClusters(@Arg('input', () => DeleteClustersInput) input: DeleteClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.delete(ctx.caller, toTarget(input.target), { deleteData: !input.keepData, deleteBackups: !input.keepBackups })).map(toCluster);
   }
 
+  @Authorized('UpdateCluster')
   @Mutation(() => [Cluster], { description: 'Change options of running clusters (automatic failover).' })
   async updateClusters(@Arg('input', () => UpdateClustersInput) input: UpdateClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.update(ctx.caller, toTarget(input.target), definedOnly({ autofail: input.autofail }))).map(toCluster);
   }
 
+  @Authorized('Label')
   @Mutation(() => [Cluster], { description: 'Add labels to clusters and their Deployments.' })
   async labelClusters(@Arg('input', () => LabelClustersInput) input: LabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.label(ctx.caller, toTarget(input.target), toMap(input.labels) ?? {})).map(toCluster);
   }
 
+  @Authorized('Label')
   @Mutation(() => [Cluster], { description: 'Remove labels from clusters and their Deployments.' })
   async unlabelClusters(@Arg('input', () => UnlabelClustersInput) input: UnlabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.unlabel(ctx.caller, toTarget(input.target), input.keys)).map(toCluster);
   }
 
+  @Authorized('ScaleCluster')
   @Mutation(() => [Replica], { description: 'Add replicas to a cluster (4.2.4 `pgo scale`).' })
   async scaleCluster(@Arg('input', () => ScaleClusterInput) input: ScaleClusterInput, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
     const { imageTag, ...rest } = input;
     return (await ctx.services.clusters.scale(ctx.caller, { ...definedOnly({ ...rest, ccpImageTag: imageTag }), namespace: input.namespace, cluster: input.cluster, replicaCount: input.replicaCount })).map(toReplica);
   }
 
+  @Authorized('Clone')
   @Mutation(() => CloneClusterPayload, { description: 'Clone a cluster into a new one (4.2.4 `pgo clone`); follow it with the workflow.' })
   async cloneCluster(@Arg('input', () => CloneClusterInput) input: CloneClusterInput, @Ctx() ctx: GraphQLContext): Promise<CloneClusterPayload> {
     const result = await ctx.services.clusters.clone(ctx.caller, { namespace: input.namespace, source: input.source, target: input.target, ...(input.storageSource ? { storageSource: input.storageSource } : {}) });
     return { target: result.target, workflowId: result.workflowId, task: toTask(result.task) };
   }
 
+  @Authorized('CreateUpgrade')
   @Mutation(() => Task, { description: 'Minor upgrade of the database image, instance by instance (4.2.4 `pgo upgrade`): answers the task.' })
   async upgradeCluster(@Arg('input', () => UpgradeClusterInput) input: UpgradeClusterInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.upgrade(ctx.caller, { namespace: input.namespace, cluster: input.cluster, ...(input.imageTag ? { imageTag: input.imageTag } : {}) }));
   }
 
+  @Authorized('CreatePgbouncer')
   @Mutation(() => Task, { description: 'Add a pgBouncer to a cluster (4.2.4 `pgo create pgbouncer`): answers the task that does it.' })
   async addPgbouncer(@Arg('input', () => AddPgbouncerInput) input: AddPgbouncerInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.addPgbouncer(ctx.caller, definedOnly({ ...input }) as AddPgbouncerInput));
   }
 
+  @Authorized('DeletePgbouncer')
   @Mutation(() => Task, { description: 'Remove the pgBouncer of a cluster (4.2.4 `pgo delete pgbouncer`).' })
   async deletePgbouncer(@Arg('namespace', () => String) namespace: string, @Arg('cluster', () => String) cluster: string, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.deletePgbouncer(ctx.caller, namespace, cluster));
   }
 
+  @Authorized('ScaleCluster')
   @Mutation(() => Task, { description: 'Remove one replica (4.2.4 `pgo scaledown`): answers the rmdata task that does it.' })
   async scaleDownCluster(@Arg('input', () => ScaleDownInput) input: ScaleDownInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.scaleDown(ctx.caller, { namespace: input.namespace, cluster: input.cluster, replica: input.replica, deleteData: !input.keepData }));

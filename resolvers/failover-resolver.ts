@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { FailoverInput } from '../schema/inputs.js';
 import { Task, toTask } from '../schema/task.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
@@ -13,11 +13,13 @@ class FailoverTarget {
 
 @Resolver()
 export class FailoverResolver {
+  @Authorized('CreateFailover')
   @Query(() => [FailoverTarget], { description: 'Replicas of a cluster that a failover could promote (4.2.4 `pgo failover --query`).' })
   failoverTargets(@Arg('namespace', () => String) namespace: string, @Arg('cluster', () => String) cluster: string, @Ctx() ctx: GraphQLContext): FailoverTarget[] {
     return ctx.services.failover.targets(ctx.caller, namespace, cluster).map((t) => ({ ...t, pod: t.pod ?? null }));
   }
 
+  @Authorized('CreateFailover')
   @Mutation(() => Task, { description: 'Promote a replica (4.2.4 `pgo failover`): answers the failover task.' })
   async failover(@Arg('input', () => FailoverInput) input: FailoverInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.failover.failover(ctx.caller, input.namespace, input.cluster, input.target));

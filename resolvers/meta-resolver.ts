@@ -1,4 +1,4 @@
-import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { PGO_VERSION } from '../src/domain/constants.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 import { visibleNamespaces } from './visibility.js';
@@ -13,11 +13,13 @@ export const SERVER_VERSION = '0.1.0';
 
 @Resolver()
 export class MetaResolver {
+  @Authorized('ShowNamespace')
   @Query(() => [String], { description: 'Namespaces you can see.' })
   namespaces(@Ctx() ctx: GraphQLContext): string[] {
     return visibleNamespaces(ctx);
   }
 
+  @Authorized('Version')
   @Query(() => VersionInfo)
   version(): VersionInfo {
     return { pgoVersion: PGO_VERSION, serverVersion: SERVER_VERSION };

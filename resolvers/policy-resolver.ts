@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
 import { ApplyPolicyInput, CreatePolicyInput } from '../schema/inputs.js';
 import { Policy, toPolicy } from '../schema/policy.js';
@@ -18,28 +18,33 @@ class PolicyApplication {
 
 @Resolver(() => Policy)
 export class PolicyResolver {
+  @Authorized('ShowPolicy')
   @Query(() => PolicyConnection, { description: 'Policies you can see, filtered and paged.' })
   policies(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
     return paginate(visibleList(ctx, PGPOLICY, args), args.first, args.after, toPolicy);
   }
 
+  @Authorized('ShowPolicy')
   @Query(() => Policy, { nullable: true })
   policy(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Policy | null {
     const found = visibleList(ctx, PGPOLICY, { namespace }).find((p) => p.metadata.name === name);
     return found ? toPolicy(found) : null;
   }
 
+  @Authorized('CreatePolicy')
   @Mutation(() => Policy, { description: 'Create a policy from SQL or a URL (4.2.4 `pgo create policy`).' })
   async createPolicy(@Arg('input', () => CreatePolicyInput) input: CreatePolicyInput, @Ctx() ctx: GraphQLContext): Promise<Policy> {
     const request = { namespace: input.namespace, name: input.name, ...(input.sql ? { sql: input.sql } : {}), ...(input.url ? { url: input.url } : {}) };
     return toPolicy(await ctx.services.policies.create(ctx.caller, request));
   }
 
+  @Authorized('DeletePolicy')
   @Mutation(() => [Policy], { description: 'Delete a policy, or every policy of the namespace with name "all". Applied SQL is not reverted.' })
   async deletePolicy(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<Policy[]> {
     return (await ctx.services.policies.delete(ctx.caller, namespace, name)).map(toPolicy);
   }
 
+  @Authorized('ApplyPolicy')
   @Mutation(() => [PolicyApplication], { description: 'Apply a policy to clusters by name or selector (4.2.4 `pgo apply`).' })
   async applyPolicy(@Arg('input', () => ApplyPolicyInput) input: ApplyPolicyInput, @Ctx() ctx: GraphQLContext): Promise<PolicyApplication[]> {
     const applied = await ctx.services.policies.apply(ctx.caller, { policy: input.policy, target: toTarget(input.target), dryRun: input.dryRun });

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
 import { Replica, toReplica } from '../schema/replica.js';
 import { PGREPLICA } from '../src/domain/custom-resources.js';
@@ -11,11 +11,13 @@ import { visibleList } from './visibility.js';
 
 @Resolver(() => Replica)
 export class ReplicaResolver {
+  @Authorized('ShowCluster')
   @Query(() => ReplicaConnection, { description: 'Replicas you can see, filtered and paged.' })
   replicas(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
     return paginate(visibleList(ctx, PGREPLICA, args), args.first, args.after, toReplica);
   }
 
+  @Authorized('ShowCluster')
   @Query(() => Replica, { nullable: true })
   replica(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Replica | null {
     const found = visibleList(ctx, PGREPLICA, { namespace }).find((r) => r.metadata.name === name);

@@ -2,7 +2,7 @@
  * Live changes from the watch cache's event hub. Each subscription can resume from the last
  * resourceVersion its client saw (`since`); when that is too old the first change is RESYNC.
  */
-import { Arg, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
 import { ChangeType } from '../schema/enums.js';
@@ -75,6 +75,7 @@ const SINCE = { nullable: true, description: 'The resourceVersion of the last ch
 
 @Resolver()
 export class SubscriptionResolver {
+  @Authorized('ShowCluster')
   @Subscription(() => ClusterChange, { subscribe: (data) => stream('Pgcluster', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to clusters, by namespace, label selector or name.' })
   clusterChanged(
     @Root() c: Change,
@@ -86,6 +87,7 @@ export class SubscriptionResolver {
     return change<Pgcluster, 'cluster'>(c, 'cluster', toCluster) as unknown as ClusterChange;
   }
 
+  @Authorized('ShowCluster')
   @Subscription(() => ReplicaChange, { subscribe: (data) => stream('Pgreplica', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to replicas, by namespace, label selector (e.g. pg-cluster=hippo) or name.' })
   replicaChanged(
     @Root() c: Change,
@@ -97,6 +99,7 @@ export class SubscriptionResolver {
     return change<Pgreplica, 'replica'>(c, 'replica', toReplica) as unknown as ReplicaChange;
   }
 
+  @Authorized('ShowCluster')
   @Subscription(() => TaskChange, {
     subscribe: (data) => {
       const d = data as SubscribeResolverData<unknown, FilterArgs & { cluster?: string | null; workflowId?: string | null }, GraphQLContext>;
@@ -117,6 +120,7 @@ export class SubscriptionResolver {
     return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
   }
 
+  @Authorized('ShowBackup')
   @Subscription(() => TaskChange, {
     subscribe: (data) => backupChanges(data as SubscribeResolverData<unknown, { namespace?: string | null; cluster?: string | null; since?: string | null }, GraphQLContext>),
     description: 'Changes to backups (pgBackRest and pg_dump backup tasks), by namespace and cluster: watch a backup run.',
@@ -130,6 +134,7 @@ export class SubscriptionResolver {
     return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
   }
 
+  @Authorized('ShowPolicy')
   @Subscription(() => PolicyChange, { subscribe: (data) => stream('Pgpolicy', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to policies.' })
   policyChanged(
     @Root() c: Change,
@@ -141,6 +146,7 @@ export class SubscriptionResolver {
     return change<Pgpolicy, 'policy'>(c, 'policy', toPolicy) as unknown as PolicyChange;
   }
 
+  @Authorized('ShowWorkflow')
   @Subscription(() => Workflow, {
     subscribe: (data) => workflowProgress(data as SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>),
     description: 'A workflow\'s current state at once, then every change, ending when it completes.',

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { Cluster, toCluster } from '../schema/cluster.js';
 import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
 import { PGTASK } from '../src/domain/custom-resources.js';
@@ -11,17 +11,20 @@ import { visibleList } from './visibility.js';
 
 @Resolver(() => Task)
 export class TaskResolver {
+  @Authorized('ShowCluster')
   @Query(() => TaskConnection, { description: 'Tasks you can see, filtered and paged.' })
   tasks(@Args(() => ListArgs) args: ListArgs, @Ctx() ctx: GraphQLContext) {
     return paginate(visibleList(ctx, PGTASK, args), args.first, args.after, toTask);
   }
 
+  @Authorized('ShowCluster')
   @Query(() => Task, { nullable: true })
   task(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Task | null {
     const found = visibleList(ctx, PGTASK, { namespace }).find((t) => t.metadata.name === name);
     return found ? toTask(found) : null;
   }
 
+  @Authorized('ShowWorkflow')
   @Query(() => Workflow, { description: 'A workflow by id (4.2.4 `pgo show workflow`).' })
   workflow(@Arg('namespace', () => String) namespace: string, @Arg('id', () => String) id: string, @Ctx() ctx: GraphQLContext): Workflow {
     return toWorkflowType(ctx.services.workflows.get(ctx.caller, namespace, id).task);

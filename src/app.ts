@@ -7,7 +7,9 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ensureAdminCredentials } from './auth/admin-credentials.js';
 import type { Credentials } from './auth/admin-credentials.js';
-import { AdminAuthenticator } from './auth/basic-auth.js';
+import { PgoUserAuthenticator } from './auth/basic-auth.js';
+import { ensureFirstAdmin } from './auth/first-admin.js';
+import { UserStore } from './auth/user-store.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './domain/context.js';
 import { defaultSettings } from './domain/settings.js';
@@ -22,7 +24,7 @@ import { graphqlSchema } from './graphql/schema.js';
 import { createServices } from './graphql/services.js';
 import { GraphqlWsServer } from './graphql/ws-server.js';
 import { createKubeConfig, kubeEndpoint } from './kube/client.js';
-import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES } from './kube/resources.js';
+import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES, SECRETS } from './kube/resources.js';
 import { WatchCache } from './kube/watch-cache.js';
 import { KubeWriter } from './kube/writer.js';
 import { Metrics } from './observability/metrics.js';
@@ -71,7 +73,8 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const cache = new WatchCache(
     kc,
-    [...CUSTOM_RESOURCES, ...CORE_RESOURCES.filter((h) => h !== NAMESPACES)].map((handle) => ({ handle })),
+    // Secrets are watched in the operator namespace too: pgo users and roles live there.
+    [...CUSTOM_RESOURCES, ...CORE_RESOURCES.filter((h) => h !== NAMESPACES)].map((handle) => (handle === SECRETS ? { handle, namespaces: [...new Set([...config.namespaces, config.operatorNamespace])] } : { handle })),
     { namespaces: config.namespaces, onError: (error, handle, namespace) => log.warn({ err: error, kind: handle.kind, namespace }, 'watch failed; retrying') },
   );
   cache.start();
@@ -102,8 +105,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
 
   const admin = ensureAdminCredentials(config.dataDir, config.adminUsername, config.adminPassword);
-  if (config.adminPassword === undefined) log.info({ file: join(config.dataDir, 'admin-credentials') }, `administrator ${admin.username}: password in the admin-credentials file`);
-  const authenticator = new AdminAuthenticator(admin, config.namespaces);
+  if (await ensureFirstAdmin(writer, config.operatorNamespace, admin)) {
+    log.info({ username: admin.username, ...(config.adminPassword === undefined ? { passwordFile: join(config.dataDir, 'admin-credentials') } : {}) }, 'first administrator created');
+  }
+  const authenticator = new PgoUserAuthenticator(new UserStore(cache, config.operatorNamespace), config.namespaces);
   const schema = await graphqlSchema();
   const onError = (error: unknown): void => log.error({ err: error }, 'request failed');
   const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: config.introspection, onError });

@@ -3,8 +3,9 @@
  * missing or wrong credential (the front-ends answer 401 / UNAUTHENTICATED).
  */
 import type { Caller } from '../domain/context.js';
-import { constantTimeEqual } from '../tls/pki.js';
 import type { Credentials } from './admin-credentials.js';
+import type { Permission } from './permissions.js';
+import type { UserStore } from './user-store.js';
 
 export interface Authenticator {
   authenticate(authorization: string | undefined): Caller | undefined;
@@ -18,21 +19,23 @@ export function parseBasic(authorization: string | undefined): Credentials | und
   return { username: decoded.slice(0, at), password: decoded.slice(at + 1) };
 }
 
-/** Until pgouser Secrets are served (issue 5), the administrator is the one user, with every managed namespace. */
-export class AdminAuthenticator implements Authenticator {
+/** pgo users from their Secrets; a caller may act in the managed namespaces its user lists (all when none). */
+export class PgoUserAuthenticator implements Authenticator {
   constructor(
-    private readonly admin: Credentials,
-    private readonly namespaces: readonly string[],
+    private readonly users: UserStore,
+    private readonly managedNamespaces: readonly string[],
   ) {}
 
   authenticate(authorization: string | undefined): Caller | undefined {
     const given = parseBasic(authorization);
     if (!given) return undefined;
-    // Both compared every time, so the timing does not tell a wrong name from a wrong password.
-    const userOk = constantTimeEqual(given.username, this.admin.username);
-    const passwordOk = constantTimeEqual(given.password, this.admin.password);
-    if (!userOk || !passwordOk) return undefined;
-    const namespaces = new Set(this.namespaces);
-    return { username: given.username, canAccess: (namespace) => namespaces.has(namespace) };
+    const user = this.users.authenticate(given.username, given.password);
+    if (!user) return undefined;
+    const managed = new Set(this.managedNamespaces);
+    return {
+      username: user.username,
+      canAccess: (namespace) => managed.has(namespace) && this.users.canAccess(user, namespace),
+      can: (permission) => this.users.permitted(user, permission as Permission),
+    };
   }
 }

@@ -16,6 +16,8 @@ export interface Caller {
   readonly username: string;
   /** Namespaces this caller may act in. */
   canAccess(namespace: string): boolean;
+  /** Whether the caller's roles grant a pgo permission (the front-ends check one per operation). */
+  can(permission: string): boolean;
 }
 
 export interface ServiceContext {

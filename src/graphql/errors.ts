@@ -1,6 +1,6 @@
 /** Domain errors to GraphQL errors with an `extensions.code`; written once for every resolver. */
 import { GraphQLError } from 'graphql';
-import { ArgumentValidationError } from 'type-graphql';
+import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError } from '../domain/errors.js';
 import type { DomainErrorKind } from '../domain/errors.js';
@@ -32,6 +32,8 @@ export function codedError(error: GraphQLError): GraphQLError {
   let coded: GraphQLError | undefined;
   if (original instanceof DomainError) coded = toGraphQLError(original);
   else if (original instanceof ArgumentValidationError) coded = fromValidation(original.extensions.validationErrors);
+  else if (original instanceof AuthorizationError) coded = new GraphQLError('your pgo role does not grant the permission this operation needs', { extensions: { code: GRAPHQL_CODES.forbidden } });
+  else if (original instanceof AuthenticationError) coded = new GraphQLError('authentication required', { extensions: { code: GRAPHQL_CODES.unauthenticated } });
   if (!coded) return error;
   return new GraphQLError(coded.message, { nodes: error.nodes ?? null, path: error.path ?? null, extensions: coded.extensions });
 }

@@ -6,7 +6,8 @@ import 'reflect-metadata';
 import { printSchema } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import type { PubSub } from 'type-graphql';
+import type { AuthChecker, PubSub } from 'type-graphql';
+import type { GraphQLContext } from './context.js';
 import { BackupResolver } from '../../resolvers/backup-resolver.js';
 import { ClusterResolver } from '../../resolvers/cluster-resolver.js';
 import { FailoverResolver } from '../../resolvers/failover-resolver.js';
@@ -31,6 +32,9 @@ const NO_TOPICS: PubSub = {
   },
 };
 
+/** Each operation names the pgo permission it needs (`@Authorized('CreateCluster')`), as REST routes do. */
+const authChecker: AuthChecker<GraphQLContext> = ({ context }, permissions) => permissions.every((permission) => context.caller.can(permission));
+
 let built: Promise<GraphQLSchema> | undefined;
 
 /** Built once per process: type-graphql's metadata is global, and building twice is wasted work. */
@@ -39,6 +43,8 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     validate: { forbidUnknownValues: false },
     pubSub: NO_TOPICS,
+    authChecker,
+    authMode: 'error',
   });
   return built;
 }

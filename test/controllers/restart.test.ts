@@ -29,7 +29,7 @@ describe('restart mid-workflow', () => {
     try {
       await app.cache.synced();
       await until(() => app.controllers.isLeader, 'leadership');
-      const caller = { username: 'pgoadmin', canAccess: () => true };
+      const caller = { username: 'pgoadmin', canAccess: () => true, can: () => true };
       const { createServices } = await import('../../src/graphql/services.js');
       const { defaultSettings } = await import('../../src/domain/settings.js');
       const services = createServices({ cache: app.cache, writer: app.writer, settings: defaultSettings(), namespaces: ['pgouser1'], now: () => new Date() });

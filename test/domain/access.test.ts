@@ -13,7 +13,7 @@ import { KubeWriter } from '../../src/kube/writer.js';
 import { startTestServer } from '../support/embedded.js';
 import type { TestServer } from '../support/embedded.js';
 
-const onlyFirst: Caller = { username: 'alice', canAccess: (namespace) => namespace === 'pgouser1' };
+const onlyFirst: Caller = { username: 'alice', canAccess: (namespace) => namespace === 'pgouser1', can: () => true };
 
 function rejectsWith(kind: DomainError['kind']): (error: unknown) => boolean {
   return (error) => error instanceof DomainError && error.kind === kind;
