@@ -76,7 +76,8 @@ function post(t: TestApp, agent: Agent, body: string): Promise<string> {
 }
 
 export async function benchGraphql(): Promise<void> {
-  const t = await startTestApp();
+  // The API alone: with the controllers on, the seeded clusters would be built meanwhile.
+  const t = await startTestApp({ PGO_MAX_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS), PGO_CONTROLLERS: 'false' });
   const agent = new Agent({ keepAlive: true, ca: t.ca, maxSockets: 8 });
   try {
     process.stdout.write(`\n== GraphQL API (in-process app, embedded API, HTTPS + basic auth) ==\n`);

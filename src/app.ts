@@ -112,7 +112,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const schema = await graphqlSchema();
   const onError = (error: unknown): void => log.error({ err: error }, 'request failed');
   const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: config.introspection, onError });
-  const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator });
+  const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator, maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
 
   let tls: { certPem: string; keyPem: string } | undefined;
   if (config.tls) {

@@ -40,6 +40,7 @@ export interface Config {
   introspection: boolean;
   runtimeDelayMs: number;
   controllers: boolean;
+  maxSubscriptionsPerUser: number;
 }
 
 interface Setting<K extends keyof Config> {
@@ -113,6 +114,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   mode: { key: 'mode', flag: 'mode', env: 'PGO_MODE', meaning: '`auto`: a kubeconfig or a service account means cluster, else embedded', default: 'auto', parse: oneOf(['auto', 'embedded', 'cluster'] as const) },
   logLevel: { key: 'logLevel', flag: 'log-level', env: 'PGO_LOG_LEVEL', meaning: 'trace, debug, info, warn or error', default: 'info', parse: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const) },
   introspection: { key: 'introspection', flag: 'introspection', env: 'PGO_INTROSPECTION', meaning: 'answer GraphQL introspection queries (the explorer and code generators need it)', default: 'true', parse: (raw, name) => oneOf(['true', 'false'] as const)(raw, name) === 'true' },
+  maxSubscriptionsPerUser: { key: 'maxSubscriptionsPerUser', flag: 'max-subscriptions-per-user', env: 'PGO_MAX_SUBSCRIPTIONS_PER_USER', meaning: 'live GraphQL subscriptions one user may hold across its connections', default: '100', parse: integer(1, 100_000) },
   controllers: { key: 'controllers', flag: 'controllers', env: 'PGO_CONTROLLERS', meaning: '`false` serves the APIs only and never reconciles (another deployment runs the controllers)', default: 'true', parse: (raw, name) => oneOf(['true', 'false'] as const)(raw, name) === 'true' },
   runtimeDelayMs: { key: 'runtimeDelayMs', flag: 'runtime-delay-ms', env: 'PGO_RUNTIME_DELAY_MS', meaning: "embedded mode: how long the simulated node takes to start a pod and to run a job's pod, in milliseconds", default: '2000', parse: integer(0, 600_000) },
   watchWindow: { key: 'watchWindow', flag: 'watch-window', env: 'PGO_WATCH_WINDOW', meaning: 'events the embedded API keeps per kind for resuming watches (older: 410 Gone)', default: '1000', parse: integer(100, 5000) },

@@ -15,6 +15,7 @@ export const GRAPHQL_CODES = {
   unavailable: 'UNAVAILABLE',
   queryTooDeep: 'QUERY_TOO_DEEP',
   queryTooComplex: 'QUERY_TOO_COMPLEX',
+  tooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type GraphqlCode = (typeof GRAPHQL_CODES)[keyof typeof GRAPHQL_CODES];

@@ -21,12 +21,16 @@ import { complexityError, depthRule } from './limits.js';
 
 export interface GraphqlWsOptions {
   schema: GraphQLSchema;
+  maxSubscriptionsPerUser?: number;
   shared: SharedContext;
   authenticator: Authenticator;
 }
 
 /** What onConnect learns about a connection and onSubscribe reads back. */
-type ConnectionExtra = { caller?: Caller };
+type ConnectionExtra = { caller?: Caller; active?: Set<string> };
+
+/** Live subscriptions one user may hold across all its connections, unless configured otherwise. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_USER = 100;
 
 /** Unsent bytes a client may have queued before it is disconnected as too slow. */
 export const MAX_SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -52,10 +56,13 @@ function shareKey(args: ExecutionArgs, managed: readonly string[]): string | und
 
 export class GraphqlWsServer {
   private readonly fanout = new SubscriptionFanout();
+  private readonly perUser = new Map<string, number>();
+  private readonly maxPerUser: number;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   private readonly dispose: () => void | Promise<void>;
 
   constructor(options: GraphqlWsOptions) {
+    this.maxPerUser = options.maxSubscriptionsPerUser ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_USER;
     const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
       {
         schema: options.schema,
@@ -79,6 +86,12 @@ export class GraphqlWsServer {
           const tooComplex = complexityError(options.schema, document, payload.variables ?? undefined, payload.operationName ?? undefined);
           if (tooComplex) return [tooComplex];
           const caller = ctx.extra.caller as Caller;
+          const held = this.perUser.get(caller.username) ?? 0;
+          if (held >= this.maxPerUser) {
+            return [new GraphQLError(`user ${caller.username} already holds ${held} subscriptions, the most allowed; close some first`, { extensions: { code: GRAPHQL_CODES.tooManySubscriptions, limit: this.maxPerUser } })];
+          }
+          this.perUser.set(caller.username, held + 1);
+          (ctx.extra.active ??= new Set()).add(_id);
           return { schema: options.schema, document, variableValues: payload.variables ?? null, operationName: payload.operationName ?? null, contextValue: createContext(caller, options.shared) };
         },
         subscribe: (args) => {
@@ -92,10 +105,22 @@ export class GraphqlWsServer {
           return { ...result, errors: result.errors.map(codedError) };
         },
         onError: (_ctx, _id, _payload, errors) => errors.map(codedError),
+        onComplete: (ctx, id) => this.release(ctx.extra, id),
+        onClose: (ctx) => {
+          for (const id of [...(ctx.extra.active ?? [])]) this.release(ctx.extra, id);
+        },
       },
       this.wss,
     );
     this.dispose = () => server.dispose();
+  }
+
+  /** A subscription ended (completed, or its connection closed): the user's count goes down. */
+  private release(extra: ConnectionExtra, id: string): void {
+    if (!extra.caller || !extra.active?.delete(id)) return;
+    const left = (this.perUser.get(extra.caller.username) ?? 1) - 1;
+    if (left > 0) this.perUser.set(extra.caller.username, left);
+    else this.perUser.delete(extra.caller.username);
   }
 
   /** Attaches to the HTTP(S) server's upgrade event for GRAPHQL_PATH; other paths are refused. */

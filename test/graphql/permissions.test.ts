@@ -7,6 +7,8 @@ import type { TestApp } from '../support/app.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const VIEWER = basic('viewer', 'viewer-password');
+/** Small, so the limit test opens few subscriptions. */
+const SUBSCRIPTION_LIMIT = 20;
 
 function secret(name: string, labels: Record<string, string>, data: Record<string, string>): k8s.V1Secret {
   return { metadata: { name, labels: { vendor: 'crunchydata', ...labels } }, stringData: data };
@@ -25,7 +27,7 @@ describe('permissions from pgouser and pgorole Secrets', () => {
   }
 
   before(async () => {
-    t = await startTestApp({ PGO_CONTROLLERS: 'false' });
+    t = await startTestApp({ PGO_CONTROLLERS: 'false', PGO_MAX_SUBSCRIPTIONS_PER_USER: String(SUBSCRIPTION_LIMIT) });
     core = t.kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedSecret({ namespace: 'pgo', body: secret('pgorole-viewer', { 'pgo-pgorole': 'true', rolename: 'viewer' }, { rolename: 'viewer', permissions: 'ShowCluster, ShowNamespace' }) });
     await core.createNamespacedSecret({ namespace: 'pgo', body: secret('pgouser-viewer', { 'pgo-pgouser': 'true', username: 'viewer' }, { username: 'viewer', password: 'viewer-password', roles: 'viewer', namespaces: 'pgouser1' }) });
@@ -80,5 +82,20 @@ describe('permissions from pgouser and pgorole Secrets', () => {
   test('deleting the user\'s Secret takes effect without a restart', async () => {
     await core.deleteNamespacedSecret({ namespace: 'pgo', name: 'pgouser-viewer' });
     await until(async () => (await t.gql('{ namespaces }', {}, VIEWER)).status === 401, 'the viewer to be refused');
+  });
+
+  test('a user holding the most subscriptions allowed is refused another until one ends', async () => {
+    const clients = [t.ws(), t.ws()];
+    const query = 'subscription { clusterChanged(namespace: "pgouser1") { type } }';
+    const held = Array.from({ length: SUBSCRIPTION_LIMIT }, (_, i) => subscribe(clients[i % 2], query));
+    await new Promise((r) => setTimeout(r, 500));
+    const extra = subscribe(clients[0], query);
+    await assert.rejects(extra.next(1, 3000), /TOO_MANY_SUBSCRIPTIONS|most allowed/);
+    held[0].stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const again = subscribe(clients[1], query);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(again.errors, []);
+    for (const sub of [...held, again]) sub.stop();
   });
 });
