@@ -10,7 +10,7 @@ import { execute, parse } from 'graphql';
 import * as k8s from '@kubernetes/client-node';
 import { graphqlSchema } from '../src/graphql/schema.js';
 import { createContext } from '../src/graphql/context.js';
-import { createServices } from '../src/graphql/services.js';
+import { createServices } from '../src/domain/services.js';
 import { ChangeLog } from '../src/graphql/change-log.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { PGCLUSTERS } from '../src/kube/resources.js';

@@ -21,7 +21,9 @@ import { ChangeLog } from './graphql/change-log.js';
 import { explorerHandler } from './graphql/explorer.js';
 import { GraphqlHttpHandler } from './graphql/http-handler.js';
 import { graphqlSchema } from './graphql/schema.js';
-import { createServices } from './graphql/services.js';
+import { createServices } from './domain/services.js';
+import { RestHandler } from './rest/rest-handler.js';
+import { REST_ROUTES } from './rest/routes.js';
 import { GraphqlWsServer } from './graphql/ws-server.js';
 import { createKubeConfig, kubeEndpoint } from './kube/client.js';
 import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES, SECRETS } from './kube/resources.js';
@@ -114,6 +116,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: config.introspection, onError });
   const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator, maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
 
+  const rest = new RestHandler({ routes: REST_ROUTES, authenticator, services: shared.services, onError });
+
   let tls: { certPem: string; keyPem: string } | undefined;
   if (config.tls) {
     const tlsDir = join(config.dataDir, 'tls');
@@ -121,8 +125,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     const cert = ensureServerCertificate(tlsDir, 'apiserver', ca, [config.listen.host].filter((h) => h !== '0.0.0.0' && h !== '::'));
     tls = { certPem: cert.certPem, keyPem: cert.keyPem };
   }
-  const api = await startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), metrics: { authorized: (h) => authenticator.authenticate(h) !== undefined, text: () => metrics.text() }, onError, ...(tls ? { tls } : {}) });
-  log.info({ url: api.url, tls: Boolean(tls) }, 'API server listening (GraphQL at /graphql; GET /healthz, /readyz)');
+  const api = await startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), rest: (req, res) => rest.handle(req, res), metrics: { authorized: (h) => authenticator.authenticate(h) !== undefined, text: () => metrics.text() }, onError, ...(tls ? { tls } : {}) });
+  log.info({ url: api.url, tls: Boolean(tls) }, 'API server listening (GraphQL at /graphql, pgo 4.2.4 REST routes at /, GET /healthz, /readyz)');
 
   return {
     url: api.url,

@@ -28,3 +28,21 @@ export const WS_CLOSE_CODES = {
   /** The server is shutting down. */
   goingAway: 1001,
 } as const;
+
+/** The pgo 4.2.4 REST vocabulary (apiservermsgs and apiserver/root.go): Status codes and the fixed messages its clients match on. */
+export const PGO_VERSION = '4.2.4';
+
+export const PGO_STATUS = { ok: 'ok', error: 'error' } as const;
+export type PgoStatusCode = (typeof PGO_STATUS)[keyof typeof PGO_STATUS];
+
+export const PGO_MESSAGES = {
+  versionMismatch: 'pgo client and server version mismatch',
+  emptyNamespace: 'empty namespace is not valid from pgo clients',
+  namespaceNotAllowed: (user: string, namespace: string) => `user [${user}] is not allowed access to namespace [${namespace}]`,
+  namespaceNotInstalled: (namespace: string) => `namespace [${namespace}] is not part of the Operator installation`,
+  /** 401 bodies, plain text as Go's http.Error wrote them. */
+  credentialsMissing: 'Not Authorized. Basic Authentication credentials must be provided according to RFC 7617, Section 2.',
+  notAuthenticated: 'Not authenticated in apiserver',
+  /** 403 body. */
+  notAuthorized: 'Not authorized for this apiserver action',
+} as const;

@@ -1,6 +1,6 @@
 /**
  * The product's HTTP(S) server on PGO_LISTEN: health probes, the GraphQL API (HTTP and WebSocket)
- * and, as it lands, the legacy pgo REST routes.
+ * and the legacy pgo 4.2.4 REST routes.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   metrics?: { authorized(authorization: string | undefined): boolean; text(): Promise<string> };
   /** Serves GET /graphql to browsers (the explorer page); answers false when it did not. */
   explorer?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The legacy pgo REST routes; answers false for a path that is not one of them. */
+  rest?: (req: IncomingMessage, res: ServerResponse) => boolean;
   onError?: (error: unknown) => void;
 }
 
@@ -80,6 +82,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       });
       return;
     }
+    if (options.rest?.(req, res)) return;
     sendJson(res, 404, { message: 'not found' });
   };
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createHttpServer(listener);

@@ -4,7 +4,7 @@ import type { EventHub } from '../kube/event-hub.js';
 import type { ChangeLog } from './change-log.js';
 import { createLoaders } from './loaders.js';
 import type { Loaders } from './loaders.js';
-import type { Services } from './services.js';
+import type { Services } from '../domain/services.js';
 
 export interface GraphQLContext {
   caller: Caller;

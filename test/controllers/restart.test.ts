@@ -30,7 +30,7 @@ describe('restart mid-workflow', () => {
       await app.cache.synced();
       await until(() => app.controllers.isLeader, 'leadership');
       const caller = { username: 'pgoadmin', canAccess: () => true, can: () => true };
-      const { createServices } = await import('../../src/graphql/services.js');
+      const { createServices } = await import('../../src/domain/services.js');
       const { defaultSettings } = await import('../../src/domain/settings.js');
       const services = createServices({ cache: app.cache, writer: app.writer, settings: defaultSettings(), namespaces: ['pgouser1'], now: () => new Date() });
       await services.clusters.create(caller, { namespace: 'pgouser1', name: 'interrupted' });

@@ -1,10 +1,10 @@
 /** The domain services, built once per process over one service context. */
-import { BackupService } from '../domain/backup-service.js';
-import { ClusterService } from '../domain/cluster-service.js';
-import type { ServiceContext } from '../domain/context.js';
-import { FailoverService } from '../domain/failover-service.js';
-import { PolicyService } from '../domain/policy-service.js';
-import { WorkflowService } from '../domain/workflow-service.js';
+import { BackupService } from './backup-service.js';
+import { ClusterService } from './cluster-service.js';
+import type { ServiceContext } from './context.js';
+import { FailoverService } from './failover-service.js';
+import { PolicyService } from './policy-service.js';
+import { WorkflowService } from './workflow-service.js';
 
 export interface Services {
   ctx: ServiceContext;
