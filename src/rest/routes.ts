@@ -4,6 +4,7 @@
  */
 import { backupRoutes } from './backup-routes.js';
 import { clusterOpsRoutes } from './cluster-ops-routes.js';
+import { clusterRoutes } from './cluster-routes.js';
 import { coreRoutes } from './core-routes.js';
 import { inspectRoutes } from './inspect-routes.js';
 import { namespaceRoutes } from './namespace-routes.js';
@@ -15,6 +16,7 @@ import { userRoutes } from './user-routes.js';
 
 export const REST_ROUTES: readonly RestRoute[] = [
   ...coreRoutes,
+  ...clusterRoutes,
   ...clusterOpsRoutes,
   ...backupRoutes,
   ...policyRoutes,

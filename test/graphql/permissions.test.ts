@@ -19,7 +19,7 @@ describe('permissions from pgouser and pgorole Secrets', () => {
   let core: k8s.CoreV1Api;
 
   async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000;
     while (!(await check())) {
       if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 25));
