@@ -21,7 +21,9 @@ export const GRAPHQL_CODES = {
 export type GraphqlCode = (typeof GRAPHQL_CODES)[keyof typeof GRAPHQL_CODES];
 
 export const WS_CLOSE_CODES = {
-  /** graphql-ws: the connection_init payload was refused. */
+  /** No credentials in the connection_init payload nor the upgrade request. */
+  unauthorized: 4401,
+  /** graphql-ws: the credentials given were refused. */
   forbidden: 4403,
   /** A subscriber fell so far behind that its buffer overflowed; it must reconnect and resync. */
   tooSlow: 4408,

@@ -69,6 +69,10 @@ export class GraphqlWsServer {
         onConnect: (ctx) => {
           const fromParams = ctx.connectionParams?.authorization;
           const header = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+          if (!header) {
+            ctx.extra.socket.close(WS_CLOSE_CODES.unauthorized, 'Unauthorized: send credentials in the connection_init payload');
+            return false;
+          }
           const caller = options.authenticator.authenticate(header);
           if (!caller) return false; // graphql-ws closes with 4403 Forbidden
           ctx.extra.caller = caller;

@@ -132,6 +132,11 @@ describe('GraphQL subscriptions', () => {
 
   test('a connection without valid credentials is refused', async () => {
     const sub = subscribe<ClusterChanged>(t.ws(`Basic ${Buffer.from('pgoadmin:nope').toString('base64')}`), CLUSTER_CHANGED, {});
-    await assert.rejects(sub.next(1, 3000), /4403|Forbidden/);
+    await assert.rejects(sub.next(1, 3000), /closed 4403/);
+  });
+
+  test('a connection without credentials is closed with 4401', async () => {
+    const sub = subscribe<ClusterChanged>(t.ws(''), CLUSTER_CHANGED, {});
+    await assert.rejects(sub.next(1, 3000), /closed 4401/);
   });
 });
