@@ -41,7 +41,8 @@ const complexityPlugin: ApolloServerPlugin<GraphQLContext> = {
     return {
       async didResolveOperation({ schema, document, request }) {
         const error = complexityError(schema, document, request.variables ?? undefined, request.operationName ?? undefined);
-        if (error) throw error;
+        // The caller's mistake: Apollo answers 500 for a plugin's error unless told the status.
+        if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
       },
     };
   },

@@ -2,7 +2,8 @@
  * Limits on what one GraphQL request may ask for: nesting depth, estimated cost and body size.
  * The cost model counts each field once, multiplies a connection by its page size and a nested
  * list by an expected fan-out; the limit admits the dashboard's 1,000-cluster page with replicas
- * and tasks and refuses queries many times that size.
+ * and tasks, and the equivalent of pgo's show-all over 1,000 clusters, and refuses queries many
+ * times that size.
  */
 import depthLimit from 'graphql-depth-limit';
 import { GraphQLError } from 'graphql';
@@ -12,7 +13,7 @@ import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { GRAPHQL_CODES } from '../protocol.js';
 
 export const MAX_QUERY_DEPTH = 10;
-export const MAX_QUERY_COMPLEXITY = 300_000;
+export const MAX_QUERY_COMPLEXITY = 500_000;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Assumed items of a nested list (a cluster's replicas, tasks, pods …) when estimating cost. */
 export const LIST_FANOUT = 5;

@@ -37,12 +37,21 @@ describe('schema and limits', () => {
     let selection = 'name';
     for (let i = 0; i < MAX_QUERY_DEPTH; i++) selection = `replicas { cluster { ${selection} } }`;
     const res = await t.gql(`{ clusters { nodes { ${selection} } } }`);
+    assert.equal(res.status, 400);
     assert.equal(res.errors?.[0]?.extensions?.code, 'QUERY_TOO_DEEP');
   });
 
   test('a query estimated too costly is refused with QUERY_TOO_COMPLEX before it runs', async () => {
     const res = await t.gql('{ clusters(first: 1000) { nodes { replicas { cluster { replicas { cluster { tasks { name parameters { key value } } } } } } } } }');
+    assert.equal(res.status, 400);
     assert.equal(res.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+    assert.equal(res.errors?.[0]?.extensions?.http, undefined);
+  });
+
+  test('the equivalent of pgo\'s show-all of 1,000 clusters with their objects is within the limits', async () => {
+    const res = await t.gql(`{ clusters(first: 1000) { totalCount nodes { name namespace state imageTag port labels { key value } userLabels { key value }
+      deployments { name } pods { name phase ready role } services { name clusterIp externalAddresses } replicas { name } } } }`);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
   });
 
   test('the dashboard query of 1,000 clusters with replicas and tasks is within the limits', async () => {
