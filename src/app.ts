@@ -3,6 +3,7 @@
  * the domain services and the API server. `main.ts` runs it from the configuration; tests start it
  * in-process on free ports.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ensureAdminCredentials } from './auth/admin-credentials.js';
@@ -82,7 +83,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   cache.start();
   void cache.synced().then(() => log.info('watch caches synced'));
   const writer = new KubeWriter(kc);
-  const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: config.namespaces, now: () => new Date() };
+  const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: config.namespaces, operatorNamespace: config.operatorNamespace, now: () => new Date() };
   const shared = { services: createServices(ctx), hub: cache.hub, changes: new ChangeLog(cache.hub, CUSTOM_RESOURCES.map((h) => h.kind)) };
 
   // Controllers and the simulated node write through clients of their own, as separate components would.
@@ -118,12 +119,17 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const rest = new RestHandler({ routes: REST_ROUTES, authenticator, services: shared.services, onError });
 
-  let tls: { certPem: string; keyPem: string } | undefined;
+  let tls: { certPem: string; keyPem: string; clientCaPem?: string } | undefined;
   if (config.tls) {
-    const tlsDir = join(config.dataDir, 'tls');
-    const ca = ensureCertificateAuthority(tlsDir);
-    const cert = ensureServerCertificate(tlsDir, 'apiserver', ca, [config.listen.host].filter((h) => h !== '0.0.0.0' && h !== '::'));
-    tls = { certPem: cert.certPem, keyPem: cert.keyPem };
+    if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+      tls = { certPem: readFileSync(config.tlsCert, 'utf8'), keyPem: readFileSync(config.tlsKey, 'utf8') };
+    } else {
+      const tlsDir = join(config.dataDir, 'tls');
+      const ca = ensureCertificateAuthority(tlsDir);
+      const cert = ensureServerCertificate(tlsDir, 'apiserver', ca, [config.listen.host].filter((h) => h !== '0.0.0.0' && h !== '::'));
+      tls = { certPem: cert.certPem, keyPem: cert.keyPem };
+    }
+    if (config.tlsClientCa !== undefined) tls.clientCaPem = readFileSync(config.tlsClientCa, 'utf8');
   }
   const api = await startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), rest: (req, res) => rest.handle(req, res), metrics: { authorized: (h) => authenticator.authenticate(h) !== undefined, text: () => metrics.text() }, onError, ...(tls ? { tls } : {}) });
   log.info({ url: api.url, tls: Boolean(tls) }, 'API server listening (GraphQL at /graphql, pgo 4.2.4 REST routes at /, GET /healthz, /readyz)');

@@ -34,6 +34,9 @@ export interface Config {
   adminUsername: string;
   adminPassword: string | undefined;
   tls: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsClientCa: string | undefined;
   mode: Mode;
   logLevel: LogLevel;
   watchWindow: number;
@@ -111,6 +114,9 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
   adminUsername: { key: 'adminUsername', env: 'PGO_ADMIN_USERNAME', meaning: 'the first administrator, created when none exists', default: 'pgoadmin', parse: text },
   adminPassword: { key: 'adminPassword', env: 'PGO_ADMIN_PASSWORD', meaning: "the first administrator's password", default: undefined, parse: text },
   tls: { key: 'tls', flag: 'tls', env: 'PGO_TLS', meaning: '`false` serves plain HTTP (explicit opt-out only)', default: 'true', parse: (raw, name) => oneOf(['true', 'false', '1', '0'] as const)(raw, name) === 'true' || raw === '1' },
+  tlsCert: { key: 'tlsCert', flag: 'tls-cert', env: 'PGO_TLS_CERT', meaning: "PEM certificate (chain) of the HTTPS server; unset: one signed by a CA generated in the data directory", default: undefined, parse: existingFile },
+  tlsKey: { key: 'tlsKey', flag: 'tls-key', env: 'PGO_TLS_KEY', meaning: 'PEM private key of `PGO_TLS_CERT` (set both or neither)', default: undefined, parse: existingFile },
+  tlsClientCa: { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'PGO_TLS_CLIENT_CA', meaning: 'PEM CA bundle: when set, every client must present a certificate it signed (as pgo could require)', default: undefined, parse: existingFile },
   mode: { key: 'mode', flag: 'mode', env: 'PGO_MODE', meaning: '`auto`: a kubeconfig or a service account means cluster, else embedded', default: 'auto', parse: oneOf(['auto', 'embedded', 'cluster'] as const) },
   logLevel: { key: 'logLevel', flag: 'log-level', env: 'PGO_LOG_LEVEL', meaning: 'trace, debug, info, warn or error', default: 'info', parse: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const) },
   introspection: { key: 'introspection', flag: 'introspection', env: 'PGO_INTROSPECTION', meaning: 'answer GraphQL introspection queries (the explorer and code generators need it)', default: 'true', parse: (raw, name) => oneOf(['true', 'false'] as const)(raw, name) === 'true' },
@@ -169,6 +175,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     }
     config[s.key] = raw === undefined ? undefined : s.parse(raw, name);
   }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('PGO_TLS_CERT and PGO_TLS_KEY: set both or neither');
   return config as unknown as LoadedConfig;
 }
 

@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { GRAPHQL_PATH } from './graphql/http-handler.js';
 import type { GraphqlHttpHandler } from './graphql/http-handler.js';
 import type { GraphqlWsServer } from './graphql/ws-server.js';
@@ -16,8 +17,8 @@ import type { ReadinessSource } from './observability/health.js';
 export interface ApiServerOptions {
   host: string;
   port: number;
-  /** PEM certificate and key; undefined serves plain HTTP (PGO_TLS=false). */
-  tls?: { certPem: string; keyPem: string };
+  /** PEM certificate and key; undefined serves plain HTTP (PGO_TLS=false). With `clientCaPem`, clients must present a certificate it signed. */
+  tls?: { certPem: string; keyPem: string; clientCaPem?: string };
   readiness: ReadinessSource;
   graphql: GraphqlHttpHandler;
   graphqlWs: GraphqlWsServer;
@@ -53,7 +54,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   };
   const route = (req: IncomingMessage, res: ServerResponse): void => {
+    // Probes stay open: kubelet cannot present a client certificate.
     if (handleHealth(req, res, options.readiness)) return;
+    if (!clientCertificateAccepted(req)) {
+      res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('a client certificate signed by the configured client CA is required\n');
+      return;
+    }
     if (options.explorer?.(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path === METRICS_PATH && options.metrics) {
@@ -85,8 +92,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (options.rest?.(req, res)) return;
     sendJson(res, 404, { message: 'not found' });
   };
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createHttpServer(listener);
-  options.graphqlWs.attach(server);
+  const clientCa = options.tls?.clientCaPem;
+  // The handshake asks for a certificate without failing, so the probes answer and others get a clear 401.
+  const clientCertificateAccepted = (req: IncomingMessage): boolean => clientCa === undefined || (req.socket as TLSSocket).authorized;
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}) }, listener)
+    : createHttpServer(listener);
+  options.graphqlWs.attach(server, clientCertificateAccepted);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

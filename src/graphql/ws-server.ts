@@ -128,11 +128,16 @@ export class GraphqlWsServer {
   }
 
   /** Attaches to the HTTP(S) server's upgrade event for GRAPHQL_PATH; other paths are refused. */
-  attach(server: Server): void {
+  /** Serves upgrades to GRAPHQL_PATH; `accepted` refuses connections the TLS layer did not admit. */
+  attach(server: Server, accepted: (req: IncomingMessage) => boolean = () => true): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== GRAPHQL_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      if (!accepted(req)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));

@@ -109,7 +109,8 @@ export function ensureServerCertificate(dir: string, name: string, ca: Certifica
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
+    // clientAuth too: pgo clients present the server's own pair as their client certificate (4.2.4's PGO_CLIENT_CERT).
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
     { name: 'subjectAltName', altNames: all.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })) },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
