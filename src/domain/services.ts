@@ -5,6 +5,8 @@ import type { ServiceContext } from './context.js';
 import { FailoverService } from './failover-service.js';
 import { PolicyService } from './policy-service.js';
 import { WorkflowService } from './workflow-service.js';
+import { PgoUserService } from '../auth/pgouser-service.js';
+import { NamespaceService } from './namespace-service.js';
 
 export interface Services {
   ctx: ServiceContext;
@@ -13,9 +15,11 @@ export interface Services {
   policies: PolicyService;
   failover: FailoverService;
   workflows: WorkflowService;
+  pgousers: PgoUserService;
+  namespaces: NamespaceService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   const clusters = new ClusterService(ctx);
-  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx) };
+  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx) };
 }

@@ -12,12 +12,13 @@ import { BackupResolver } from '../../resolvers/backup-resolver.js';
 import { ClusterResolver } from '../../resolvers/cluster-resolver.js';
 import { FailoverResolver } from '../../resolvers/failover-resolver.js';
 import { MetaResolver } from '../../resolvers/meta-resolver.js';
+import { PgoUserResolver } from '../../resolvers/pgouser-resolver.js';
 import { PolicyResolver } from '../../resolvers/policy-resolver.js';
 import { ReplicaResolver } from '../../resolvers/replica-resolver.js';
 import { SubscriptionResolver } from '../../resolvers/subscription-resolver.js';
 import { TaskResolver } from '../../resolvers/task-resolver.js';
 
-export const RESOLVERS = [ClusterResolver, ReplicaResolver, TaskResolver, PolicyResolver, BackupResolver, FailoverResolver, MetaResolver, SubscriptionResolver] as const;
+export const RESOLVERS = [ClusterResolver, ReplicaResolver, TaskResolver, PolicyResolver, BackupResolver, FailoverResolver, MetaResolver, PgoUserResolver, SubscriptionResolver] as const;
 
 /**
  * Every subscription here has its own `subscribe` over the event hub, so type-graphql's topic
