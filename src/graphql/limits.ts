@@ -33,9 +33,11 @@ const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity
 export function depthRule(): ValidationRule {
   const rule = depthLimit(MAX_QUERY_DEPTH);
   return (context) => {
-    const report = context.reportError.bind(context);
-    context.reportError = (error: GraphQLError) => report(new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: GRAPHQL_CODES.queryTooDeep, limit: MAX_QUERY_DEPTH } }));
-    return rule(context);
+    // A view of the shared context whose reportError re-codes this rule's errors only.
+    const view = Object.create(context, {
+      reportError: { value: (error: GraphQLError) => context.reportError(new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: GRAPHQL_CODES.queryTooDeep, limit: MAX_QUERY_DEPTH } })) },
+    }) as typeof context;
+    return rule(view);
   };
 }
 

@@ -41,6 +41,12 @@ describe('schema and limits', () => {
     assert.equal(res.errors?.[0]?.extensions?.code, 'QUERY_TOO_DEEP');
   });
 
+  test('an unknown field is a validation error, not QUERY_TOO_DEEP', async () => {
+    const res = await t.gql('{ version { noSuchField } }');
+    assert.equal(res.status, 400);
+    assert.equal(res.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  });
+
   test('a query estimated too costly is refused with QUERY_TOO_COMPLEX before it runs', async () => {
     const res = await t.gql('{ clusters(first: 1000) { nodes { replicas { cluster { replicas { cluster { tasks { name parameters { key value } } } } } } } } }');
     assert.equal(res.status, 400);
