@@ -94,7 +94,7 @@ export async function benchGraphql(): Promise<void> {
 
     const schema = await graphqlSchema();
     const document = parse(DASHBOARD);
-    const ctx = { cache: t.app.cache, writer: t.app.writer, settings: defaultSettings(), namespaces: ['pgouser1', 'pgouser2'], now: () => new Date() };
+    const ctx = { cache: t.app.cache, writer: t.app.writer, settings: defaultSettings(), namespaces: ['pgouser1', 'pgouser2'], operatorNamespace: 'pgo', now: () => new Date() };
     const shared = { services: createServices(ctx), hub: t.app.cache.hub, changes: new ChangeLog(t.app.cache.hub, []) };
     const caller = { username: 'bench', canAccess: () => true, can: () => true };
     started = performance.now();

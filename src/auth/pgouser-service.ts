@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Caller, ServiceContext } from '../domain/context.js';
 import { fromKubeError } from '../domain/context.js';
 import { VENDOR } from '../domain/constants.js';
-import { alreadyExists, invalid, notFound, unavailable } from '../domain/errors.js';
+import { alreadyExists, invalid, notFound } from '../domain/errors.js';
 import { dns1035LabelProblem } from '../domain/naming.js';
 import { SECRETS } from '../kube/resources.js';
 import type { KubeObject } from '../kube/resources.js';
@@ -170,7 +170,6 @@ export class PgoUserService {
   }
 
   private get namespace(): string {
-    if (!this.ctx.operatorNamespace) throw unavailable('pgo users and roles cannot be administered: the server was started without an operator namespace');
     return this.ctx.operatorNamespace;
   }
 

@@ -26,8 +26,8 @@ export interface ServiceContext {
   readonly settings: PgoSettings;
   /** The namespaces the server manages; anything else is unknown to it. */
   readonly namespaces: readonly string[];
-  /** Where pgo users and roles live (PGO_OPERATOR_NAMESPACE); without it they cannot be administered. */
-  readonly operatorNamespace?: string;
+  /** Where pgo users and roles live (PGO_OPERATOR_NAMESPACE). */
+  readonly operatorNamespace: string;
   now(): Date;
 }
 

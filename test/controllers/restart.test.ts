@@ -32,7 +32,7 @@ describe('restart mid-workflow', () => {
       const caller = { username: 'pgoadmin', canAccess: () => true, can: () => true };
       const { createServices } = await import('../../src/domain/services.js');
       const { defaultSettings } = await import('../../src/domain/settings.js');
-      const services = createServices({ cache: app.cache, writer: app.writer, settings: defaultSettings(), namespaces: ['pgouser1'], now: () => new Date() });
+      const services = createServices({ cache: app.cache, writer: app.writer, settings: defaultSettings(), namespaces: ['pgouser1'], operatorNamespace: 'pgo', now: () => new Date() });
       await services.clusters.create(caller, { namespace: 'pgouser1', name: 'interrupted' });
       await until(() => app.cache.get(PGCLUSTER, 'pgouser1', 'interrupted')?.status?.state === CLUSTER_STATES.processed, 'Processed');
       assert.notEqual(app.cache.get(PGCLUSTER, 'pgouser1', 'interrupted')?.status?.state, CLUSTER_STATES.initialized);

@@ -32,7 +32,7 @@ describe('namespace access in the domain services', () => {
     cache.start();
     await cache.synced();
     writer = new KubeWriter(kc);
-    const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: ['pgouser1', 'pgouser2'], now: () => new Date() };
+    const ctx: ServiceContext = { cache, writer, settings: defaultSettings(), namespaces: ['pgouser1', 'pgouser2'], operatorNamespace: 'pgo', now: () => new Date() };
     services = createServices(ctx);
   });
   after(async () => {
