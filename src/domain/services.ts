@@ -7,6 +7,7 @@ import { PolicyService } from './policy-service.js';
 import { WorkflowService } from './workflow-service.js';
 import { PgoUserService } from '../auth/pgouser-service.js';
 import { NamespaceService } from './namespace-service.js';
+import { InspectService } from './inspect-service.js';
 
 export interface Services {
   ctx: ServiceContext;
@@ -17,9 +18,10 @@ export interface Services {
   workflows: WorkflowService;
   pgousers: PgoUserService;
   namespaces: NamespaceService;
+  inspect: InspectService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   const clusters = new ClusterService(ctx);
-  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx) };
+  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx), inspect: new InspectService(ctx, clusters) };
 }
