@@ -3,7 +3,9 @@ import { BackupService } from './backup-service.js';
 import { ClusterService } from './cluster-service.js';
 import type { ServiceContext } from './context.js';
 import { FailoverService } from './failover-service.js';
+import { LoadService } from './load-service.js';
 import { PolicyService } from './policy-service.js';
+import { UserService } from './user-service.js';
 import { WorkflowService } from './workflow-service.js';
 import { PgoUserService } from '../auth/pgouser-service.js';
 import { NamespaceService } from './namespace-service.js';
@@ -18,10 +20,12 @@ export interface Services {
   workflows: WorkflowService;
   pgousers: PgoUserService;
   namespaces: NamespaceService;
+  users: UserService;
+  loads: LoadService;
   inspect: InspectService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   const clusters = new ClusterService(ctx);
-  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx), inspect: new InspectService(ctx, clusters) };
+  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx), users: new UserService(ctx, clusters), loads: new LoadService(ctx, clusters, new PolicyService(ctx, clusters)), inspect: new InspectService(ctx, clusters) };
 }
