@@ -460,13 +460,16 @@ export class ClusterService {
    */
   async clone(caller: Caller, input: { namespace: string; source: string; target: string; storageSource?: string }): Promise<{ target: string; workflowId: string; task: Pgtask }> {
     const { namespace, source, target } = input;
-    this.get(caller, namespace, source);
+    const sourceCluster = this.get(caller, namespace, source);
     assertClusterName('target', target);
     if (this.ctx.cache.get(PGCLUSTER, namespace, target)) throw alreadyExists(`cluster ${target} already exists in namespace ${namespace}`);
-    const ongoing = this.ctx.cache.byCluster(PGTASK, namespace, target).some((t) => t.metadata.labels?.['pgo-clone'] === 'true' && t.spec.status !== SPEC_STATUS.completed);
-    if (ongoing) throw conflict('there exists an ongoing clone task');
+    const ongoing = this.ctx.cache.byCluster(PGTASK, namespace, target).find((t) => t.metadata.labels?.['pgo-clone'] === 'true' && t.spec.status !== SPEC_STATUS.completed);
+    if (ongoing) throw conflict(`there exists an ongoing clone task: [${ongoing.metadata.name}]`);
     const storageSource = input.storageSource ?? '';
     if (storageSource && !(BACKREST_STORAGE_TYPES as readonly string[]).includes(storageSource)) throw invalid('storageSource', `must be one of ${BACKREST_STORAGE_TYPES.join(', ')}`);
+    // The clone restores from the source's repository: it can only read a storage type the source writes to.
+    const sourceTypes = (sourceCluster.spec.userlabels?.[USER_LABELS.backrestStorageType] || 'local').split(',');
+    if (storageSource && !sourceTypes.includes(storageSource)) throw invalid('storageSource', `cluster ${source} does not use storage type ${storageSource} (it uses ${sourceTypes.join(',')})`);
     const workflowId = newWorkflowId();
     const suffix = rand4();
     const now = timestamp(this.ctx);
