@@ -33,11 +33,22 @@ export interface TestApp {
   dispose(): Promise<void>;
 }
 
+/** Start-up and shutdown take about a second; a stall becomes a failure naming the step, not a silent suite timeout. */
+const STEP_DEADLINE_MS = 60_000;
+
+function within<T>(step: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${STEP_DEADLINE_MS} ms waiting for ${what}`)), STEP_DEADLINE_MS);
+  });
+  return Promise.race([step, deadline]).finally(() => clearTimeout(timer));
+}
+
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pgo-app-'));
   const config = loadConfig(['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--kube-listen', '127.0.0.1:0'], { PGO_NAMESPACES: 'pgouser1,pgouser2', PGO_RUNTIME_DELAY_MS: '0', ...env });
-  const app = await startApp({ config, mode: 'embedded', log: pino({ level: 'warn' }) });
-  await app.cache.synced();
+  const app = await within(startApp({ config, mode: 'embedded', log: pino({ level: 'warn' }) }), 'the app to start');
+  await within(app.cache.synced(), 'the watch caches to sync');
   const ca = readFileSync(join(dataDir, 'tls/ca.crt'), 'utf8');
   const authorization = `Basic ${Buffer.from(`${app.admin.username}:${app.admin.password}`).toString('base64')}`;
   const kc = new k8s.KubeConfig();
@@ -80,7 +91,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async dispose() {
       for (const client of clients) await client.dispose();
-      await app.close();
+      await within(app.close(), 'the app to close');
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
