@@ -48,6 +48,17 @@ const complexityPlugin: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/** A subscription needs a connection that stays open: over HTTP its resolver would run with no event. */
+const noSubscriptionPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') throw new GraphQLError(`subscriptions are served over WebSocket (graphql-ws) at ${GRAPHQL_PATH}`, { extensions: { code: GRAPHQL_CODES.badUserInput, http: { status: 400 } } });
+      },
+    };
+  },
+};
+
 export class GraphqlHttpHandler {
   private readonly apollo: ApolloServer<GraphQLContext>;
 
@@ -59,7 +70,7 @@ export class GraphqlHttpHandler {
       // main.ts owns shutdown; Apollo's own signal handlers would re-raise the signal after stopping.
       stopOnTerminationSignals: false,
       validationRules: [depthRule()],
-      plugins: [complexityPlugin],
+      plugins: [noSubscriptionPlugin, complexityPlugin],
       // Stack traces stay in the log, never in answers.
       includeStacktraceInErrorResponses: false,
       formatError: (formatted, error) => {

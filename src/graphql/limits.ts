@@ -6,7 +6,7 @@
  * times that size.
  */
 import depthLimit from 'graphql-depth-limit';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
@@ -37,15 +37,34 @@ export function depthRule(): ValidationRule {
     const view = Object.create(context, {
       reportError: { value: (error: GraphQLError) => context.reportError(new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: GRAPHQL_CODES.queryTooDeep, limit: MAX_QUERY_DEPTH } })) },
     }) as typeof context;
-    return rule(view);
+    try {
+      return rule(view);
+    } catch (error) {
+      // The library walks fragments eagerly and recursively: an unknown fragment (a TypeError) or a
+      // cycle (a RangeError) is reported by graphql's own rules; only runaway nesting needs an error here.
+      if (error instanceof RangeError) context.reportError(new GraphQLError(`query is nested too deeply to measure; the limit is ${MAX_QUERY_DEPTH}`, { extensions: { code: GRAPHQL_CODES.queryTooDeep, limit: MAX_QUERY_DEPTH } }));
+      else if (!(error instanceof TypeError)) throw error;
+      return {};
+    }
   };
 }
 
 /** Answers the error for a query over the cost limit, or undefined. */
 export function complexityError(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined): GraphQLError | undefined {
   const options: Parameters<typeof getComplexity>[0] = { schema, query: document, variables: variables ?? {}, estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })] };
-  if (operationName) options.operationName = operationName;
-  const cost = getComplexity(options);
+  if (operationName) {
+    // The library assumes the named operation exists; execution answers the unknown name itself.
+    if (!document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operationName)) return undefined;
+    options.operationName = operationName;
+  }
+  let cost: number;
+  try {
+    cost = getComplexity(options);
+  } catch (error) {
+    // Variables that do not fit their types: execution refuses them before any resolver runs.
+    if (error instanceof GraphQLError) return undefined;
+    throw error;
+  }
   if (cost <= MAX_QUERY_COMPLEXITY) return undefined;
   return new GraphQLError(`query is too complex: estimated cost ${cost} exceeds ${MAX_QUERY_COMPLEXITY}; ask for fewer items per page or fewer nested lists`, {
     extensions: { code: GRAPHQL_CODES.queryTooComplex, cost, limit: MAX_QUERY_COMPLEXITY },

@@ -47,6 +47,15 @@ function sendGo(res: ServerResponse, status: number, value: unknown, headers: Re
   res.end(body);
 }
 
+/** The request target as a URL: a target starting `//` is a path here, never a host; an unparsable one is no route. */
+function targetUrl(target: string): URL | undefined {
+  try {
+    return new URL(target.startsWith('/') ? `http://pgo${target}` : target, 'http://pgo');
+  } catch {
+    return undefined;
+  }
+}
+
 function splitPath(path: string): string[] | undefined {
   try {
     return path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
@@ -64,7 +73,8 @@ export class RestHandler {
 
   /** Answers the request when its path is a pgo route; false hands it on. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://pgo');
+    const url = targetUrl(req.url ?? '/');
+    if (!url) return false;
     const segments = splitPath(url.pathname);
     if (!segments) return false;
     const matching = this.compiled.map((c) => ({ route: c.route, params: match(c.segments, segments) })).filter((m) => m.params !== undefined);
