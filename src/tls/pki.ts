@@ -43,9 +43,12 @@ function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.
   return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e), keyPem };
 }
 
-function serialNumber(): string {
-  // Positive: a leading zero nibble keeps the DER integer from reading as negative.
-  return `0${randomBytes(15).toString('hex')}`;
+export function serialNumber(): string {
+  // DER integers are minimal and signed: a first byte of 0x01–0x7f is positive and needs no padding
+  // (a leading 0x00 before a byte under 0x80 is "illegal padding" to OpenSSL).
+  const bytes = randomBytes(16);
+  bytes[0] = 1 + (bytes[0] % 0x7f);
+  return bytes.toString('hex');
 }
 
 export function ensureCertificateAuthority(dir: string): CertificateAuthority {

@@ -4,9 +4,18 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { constantTimeEqual, ensureCertificateAuthority, ensureServerCertificate, generateToken } from '../../src/tls/pki.js';
+import { constantTimeEqual, ensureCertificateAuthority, ensureServerCertificate, generateToken, serialNumber } from '../../src/tls/pki.js';
 
 describe('generated TLS material', () => {
+  test('serial numbers are 16-byte positive DER integers with no padding byte', () => {
+    for (let i = 0; i < 10_000; i++) {
+      const serial = serialNumber();
+      assert.match(serial, /^[0-9a-f]{32}$/);
+      const first = parseInt(serial.slice(0, 2), 16);
+      assert.ok(first >= 0x01 && first <= 0x7f, `first byte ${serial.slice(0, 2)}`);
+    }
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'pki-'));
   const ca = ensureCertificateAuthority(dir);
 
