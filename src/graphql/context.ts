@@ -4,6 +4,7 @@ import type { EventHub } from '../kube/event-hub.js';
 import type { ChangeLog } from './change-log.js';
 import { createLoaders } from './loaders.js';
 import type { Loaders } from './loaders.js';
+import { ResultBudget } from './result-budget.js';
 import type { Services } from '../domain/services.js';
 
 export interface GraphQLContext {
@@ -12,6 +13,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   hub: EventHub;
   changes: ChangeLog;
+  /** List items this request may still produce. */
+  budget: ResultBudget;
 }
 
 /** What lives as long as the process, shared by every request. */
@@ -22,5 +25,5 @@ export interface SharedContext {
 }
 
 export function createContext(caller: Caller, shared: SharedContext): GraphQLContext {
-  return { caller, ...shared, loaders: createLoaders(shared.services.ctx.cache) };
+  return { caller, ...shared, loaders: createLoaders(shared.services.ctx.cache), budget: new ResultBudget() };
 }

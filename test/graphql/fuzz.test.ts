@@ -223,13 +223,13 @@ describe('GraphQL fuzz over every query and mutation', () => {
   }
 
   test(
-    'a shallow query nesting lists over a cluster with 2,000 replicas is refused by the cost limit',
-    { skip: 'known bug: the cost model assumes 5 items per nested list, so this 4-million-object answer passes it and the process runs out of memory' },
+    'a shallow query nesting lists over a cluster with 2,000 replicas is cut off by the result budget',
     async () => {
       await t.gql('mutation { createCluster(input: { namespace: "pgouser2", name: "fanout" }) { workflowId } }');
       for (let i = 0; i < 63; i++) await t.gql('mutation { scaleCluster(input: { namespace: "pgouser2", cluster: "fanout", replicaCount: 32 }) { name } }');
       const res = await t.gql('query { clusters(namespace: "pgouser2") { nodes { replicas { cluster { replicas { cluster { name } } } } } } }');
-      assert.deepEqual(res.errors?.map((e) => e.extensions?.code), [GRAPHQL_CODES.queryTooComplex]);
+      assert.ok((res.errors ?? []).length > 0, 'expected the answer to be cut off');
+      assert.deepEqual([...new Set(res.errors?.map((e) => e.extensions?.code))], [GRAPHQL_CODES.queryTooComplex]);
     },
   );
 
