@@ -3,12 +3,15 @@
  * matching restores, each created as the task or custom resource 4.2.4 created.
  */
 import { JOBS, PVCS } from '../kube/resources.js';
+import type { KubeObject } from '../kube/resources.js';
+import { backupOptionsProblem } from './backup-options.js';
+import type { BackupProgram } from './backup-options.js';
 import { BACKREST_COMMANDS, BACKREST_STORAGE_TYPES, BACKUP_JOB_STATUS, BACKUP_STATES, CLUSTER_STATES, CREATED_MESSAGE, LABELS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from './constants.js';
 import type { Caller, ServiceContext } from './context.js';
-import { timestamp } from './context.js';
+import { assertNamespace, timestamp } from './context.js';
 import { customResource, PGBACKUP, PGTASK } from './custom-resources.js';
 import type { Pgbackup, Pgcluster, Pgtask } from './custom-resources.js';
-import { invalid, unavailable } from './errors.js';
+import { conflict, invalid, notFound, unavailable } from './errors.js';
 import { requireCluster } from './lookups.js';
 import { names, newWorkflowId, rand4 } from './naming.js';
 import { readyPrimaryPod, repoPod } from './pods.js';
@@ -52,6 +55,8 @@ export interface PgdumpRestoreInput {
   fromPvc: string;
   options?: string;
   pitrTarget?: string;
+  /** `key=value`: recorded on the task for the restore Job's placement. */
+  nodeLabel?: string;
 }
 
 export interface BasebackupInput {
@@ -68,6 +73,10 @@ export interface BasebackupRestoreInput {
   toPvc?: string;
   /** A path from the Pgbackup's `toc`; the newest when absent. */
   backupPath?: string;
+  /** The PVC holding the backup; the Pgbackup's own when absent. */
+  fromPvc?: string;
+  /** `key=value`: recorded on the task for the restore Job's placement. */
+  nodeLabel?: string;
 }
 
 export interface CreatedTask {
@@ -77,6 +86,33 @@ export interface CreatedTask {
 
 /** Options that are not for the caller to choose: the task controller sets them. */
 const RESERVED_BACKREST_OPTIONS = /(^|\s)--(type|repo-type|stanza)(=|\s|$)/;
+
+/** Refuses options 4.2.4 refused for this program, with its message. */
+function assertOptions(program: BackupProgram, options: string | undefined): void {
+  const problem = backupOptionsProblem(program, options ?? '');
+  if (problem !== undefined) throw invalid('options', problem);
+}
+
+/** The task parameters placing a restore Job on nodes with this `key=value` label. */
+function nodeLabelParameters(nodeLabel: string | undefined): Record<string, string> {
+  if (!nodeLabel) return {};
+  const at = nodeLabel.indexOf('=');
+  if (at <= 0) throw invalid('nodeLabel', `'${nodeLabel}' is not of the form key=value`);
+  return { [USER_LABELS.nodeLabelKey]: nodeLabel.slice(0, at), [USER_LABELS.nodeLabelValue]: nodeLabel.slice(at + 1) };
+}
+
+/** Backup Jobs as 4.2.4's backup delete found them: pgBackRest, pg_dump and pg_basebackup Jobs. */
+function isBackupJob(job: KubeObject): boolean {
+  const l = job.metadata.labels ?? {};
+  return l[LABELS.backrestJob] === 'true' || l[LABELS.pgdump] === 'true' || l[LABELS.pgbackup] === 'true';
+}
+
+/** As the controllers read a Job: finished once it counts a success or a failure, or says so in a condition. */
+function jobFinished(job: KubeObject): boolean {
+  const status = (job.status ?? {}) as { succeeded?: number; failed?: number; conditions?: { type?: string; status?: string }[] };
+  if ((status.succeeded ?? 0) > 0 || (status.failed ?? 0) > 0) return true;
+  return (status.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+}
 
 function assertStorageType(field: string, value: string, cluster: Pgcluster): string {
   // Empty means "the cluster's own repository", as 4.2.4 passed it on.
@@ -94,6 +130,7 @@ export class BackupService {
 
   async backrestBackup(caller: Caller, input: BackrestBackupInput): Promise<CreatedTask> {
     const ctx = this.ctx;
+    assertOptions('pgbackrest-backup', input.options);
     const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
     if (cluster.metadata.labels?.[LABELS.backrest] !== 'true') throw invalid('cluster', `cluster ${input.cluster} does not have pgBackRest enabled`);
     const options = input.options?.trim() ?? '';
@@ -130,6 +167,7 @@ export class BackupService {
 
   async pgdumpBackup(caller: Caller, input: PgdumpBackupInput): Promise<CreatedTask> {
     const ctx = this.ctx;
+    assertOptions('pg_dump', input.options);
     const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
     readyPrimaryPod(ctx, input.namespace, input.cluster);
     const storageName = input.storageConfig ?? ctx.settings.backupStorage;
@@ -162,7 +200,9 @@ export class BackupService {
 
   async backrestRestore(caller: Caller, input: BackrestRestoreInput): Promise<CreatedTask> {
     const ctx = this.ctx;
+    assertOptions('pgbackrest-restore', input.options);
     const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
+    if (cluster.metadata.labels?.[LABELS.backrest] !== 'true') throw invalid('cluster', `cluster ${input.cluster} does not have pgBackRest enabled`);
     if (cluster.status?.state === CLUSTER_STATES.restoring) throw unavailable(`cluster ${input.cluster} is already being restored`);
     const storageType = assertStorageType('storageType', input.storageType ?? (cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] || 'local'), cluster);
     if (storageType.includes(',')) throw invalid('storageType', 'a restore reads from one repository: local or s3');
@@ -180,12 +220,7 @@ export class BackupService {
       'pgbackrest-repo-host': names.repoDeployment(input.cluster),
       'backrest-storage-type': storageType,
     };
-    if (input.nodeLabel) {
-      const at = input.nodeLabel.indexOf('=');
-      if (at <= 0) throw invalid('nodeLabel', `'${input.nodeLabel}' is not of the form key=value`);
-      parameters[USER_LABELS.nodeLabelKey] = input.nodeLabel.slice(0, at);
-      parameters[USER_LABELS.nodeLabelValue] = input.nodeLabel.slice(at + 1);
-    }
+    Object.assign(parameters, nodeLabelParameters(input.nodeLabel));
     const workflowId = await this.newWorkflow(input.namespace, input.cluster, WORKFLOW_TYPES.backrestRestore, {});
     parameters[LABELS.workflowId] = workflowId;
     const labels: Record<string, string> = { [LABELS.pgouser]: caller.username };
@@ -197,8 +232,10 @@ export class BackupService {
 
   async pgdumpRestore(caller: Caller, input: PgdumpRestoreInput): Promise<CreatedTask> {
     const ctx = this.ctx;
+    assertOptions('pg_restore', input.options);
     const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
     if (!ctx.cache.get(PVCS, input.namespace, input.fromPvc)) throw invalid('fromPvc', `PVC ${input.fromPvc} does not exist in ${input.namespace}`);
+    const placement = nodeLabelParameters(input.nodeLabel);
     readyPrimaryPod(ctx, input.namespace, input.cluster);
     const task = await replaceTask(ctx, {
       namespace: input.namespace,
@@ -216,6 +253,7 @@ export class BackupService {
         pgrestore: 'pgrestore',
         'pgrestore-port': cluster.spec.port,
         'ccp-image-tag': ctx.settings.ccpImageTag,
+        ...placement,
       },
     });
     return { task };
@@ -224,6 +262,7 @@ export class BackupService {
   /** A legacy pg_basebackup: one Pgbackup per cluster, re-submitted when it exists. */
   async basebackup(caller: Caller, input: BasebackupInput): Promise<{ backup: Pgbackup; workflowId: string }> {
     const ctx = this.ctx;
+    assertOptions('pg_basebackup', input.options);
     const cluster = requireCluster(this.ctx, caller, input.namespace, input.cluster);
     const storageName = input.storageConfig ?? ctx.settings.backupStorage;
     const storage = ctx.settings.storage[storageName];
@@ -262,12 +301,14 @@ export class BackupService {
   async basebackupRestore(caller: Caller, input: BasebackupRestoreInput): Promise<CreatedTask> {
     const ctx = this.ctx;
     const cluster = requireCluster(ctx, caller, input.namespace, input.cluster);
+    if (input.fromPvc && !ctx.cache.get(PVCS, input.namespace, input.fromPvc)) throw invalid('fromPvc', `PVC ${input.fromPvc} does not exist in ${input.namespace}`);
     const backup = ctx.cache.get(PGBACKUP, input.namespace, input.cluster);
     if (!backup) throw invalid('cluster', `cluster ${input.cluster} has no pg_basebackup`);
     const paths = Object.keys(backup.spec.toc ?? {}).sort();
     const backupPath = input.backupPath ?? paths[paths.length - 1];
     if (!backupPath) throw invalid('backupPath', `cluster ${input.cluster} has no completed pg_basebackup`);
     if (input.backupPath && !paths.includes(input.backupPath)) throw invalid('backupPath', `no pg_basebackup at ${input.backupPath}`);
+    const placement = nodeLabelParameters(input.nodeLabel);
     const toPvc = input.toPvc ?? `${input.cluster}-${rand4()}`;
     if (ctx.cache.get(PVCS, input.namespace, toPvc)) throw invalid('toPvc', `PVC ${toPvc} already exists`);
     const workflowId = await this.newWorkflow(input.namespace, input.cluster, WORKFLOW_TYPES.pgbasebackupRestore, {});
@@ -275,7 +316,8 @@ export class BackupService {
       'pgbasebackup-restore-from-cluster': cluster.metadata.name,
       'pgbasebackup-restore-to-pvc': toPvc,
       'pgbasebackup-restore-backup-path': backupPath,
-      'pgbasebackup-restore-from-pvc': backup.spec.backuppvc || `${input.cluster}-backup`,
+      'pgbasebackup-restore-from-pvc': input.fromPvc || backup.spec.backuppvc || `${input.cluster}-backup`,
+      ...placement,
       [LABELS.workflowId]: workflowId,
     };
     const task = await replaceTask(ctx, {
@@ -286,6 +328,38 @@ export class BackupService {
       parameters,
     });
     return { task, workflowId };
+  }
+
+  /** The legacy pg_basebackups (Pgbackup resources) of a namespace. */
+  basebackups(caller: Caller, namespace: string): Pgbackup[] {
+    assertNamespace(this.ctx, caller, namespace);
+    return this.ctx.cache.list(PGBACKUP, namespace);
+  }
+
+  /** A cluster's legacy pg_basebackup (its Pgbackup bears the cluster's name). */
+  getBasebackup(caller: Caller, namespace: string, cluster: string): Pgbackup {
+    assertNamespace(this.ctx, caller, namespace);
+    const backup = this.ctx.cache.get(PGBACKUP, namespace, cluster);
+    if (!backup) throw notFound(`pg_basebackup ${cluster} not found in namespace ${namespace}`);
+    return backup;
+  }
+
+  /**
+   * Deletes a cluster's legacy pg_basebackup, with what 4.2.4's backup delete removed after it:
+   * the cluster's finished backup Jobs and its pg_dump PVC. 4.2.4 did the second part in an rmdata
+   * Job (`is-backup`); here the API does it, so a cluster's rmdata task only ever removes a cluster
+   * or a replica. A backup Job still running is refused up front: deleting it would only make its
+   * task's controller start it again.
+   */
+  async deleteBasebackup(caller: Caller, namespace: string, cluster: string): Promise<void> {
+    const ctx = this.ctx;
+    this.getBasebackup(caller, namespace, cluster);
+    const jobs = ctx.cache.byCluster(JOBS, namespace, cluster).filter(isBackupJob);
+    const running = jobs.find((j) => !jobFinished(j));
+    if (running) throw conflict(`backup job ${running.metadata.name} of cluster ${cluster} is still running; delete the backup once it has finished`);
+    await deleteExisting(ctx, PGBACKUP, namespace, cluster);
+    for (const job of jobs) await deleteExisting(ctx, JOBS, namespace, job.metadata.name);
+    await deleteExisting(ctx, PVCS, namespace, names.pgdumpPvc(cluster));
   }
 
   /** Backup tasks of a cluster (pgBackRest and pg_dump), newest first. */
