@@ -16,10 +16,9 @@ import type { CrStatus, Pgbackup, PgbackupSpec, Pgcluster, PgStorageSpec, Pgtask
 import { DomainError } from '../domain/errors.js';
 import { names } from '../domain/naming.js';
 import type { KubeObjectMeta } from '../kube/resources.js';
-import { errorStatus, okStatus, PgoFailure } from './route.js';
+import { errorStatus, okStatus, PgoFailure, refusable, resultsResponse } from './route.js';
 import type { PgoStatus, RestRequest, RestRoute } from './route.js';
 
-const resultsResponse = (results: string[] | null, status: PgoStatus) => ({ Results: results, ...status });
 const backrestResponse = (items: { Name: string; Info: string }[] | null, status: PgoStatus) => ({ Items: items, ...status });
 
 /** apiservermsgs.ShowBackupResponse: a crv1.PgbackupList (TypeMeta inline, then metadata, items) and the Status. */
@@ -33,20 +32,6 @@ const query = (req: RestRequest, key: string): string => req.query.get(key) ?? '
 
 const clusterNotFound = (name: string) => `${name} was not found, verify cluster name`;
 const nodeLabelMalformed = (label: string) => `${label} node label does not follow key=value format`;
-
-/** A refusal's wording in 4.2.4's terms, or undefined for the domain's own message. */
-type Wording = (error: DomainError) => string | undefined;
-
-/** Runs a handler's work after its namespace check; a refusal is answered by `refused`, in 4.2.4's words where `wording` has them. */
-async function refusable<T>(run: () => T | Promise<T>, refused: (message: string) => T, wording: Wording = () => undefined): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof PgoFailure) return refused(error.message);
-    if (error instanceof DomainError) return refused(wording(error) ?? error.message);
-    throw error;
-  }
-}
 
 /** The option check 4.2.4 ran before looking at any cluster. */
 function checkOptions(program: Parameters<typeof backupOptionsProblem>[0], options: string): void {

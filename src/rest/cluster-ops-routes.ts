@@ -13,10 +13,8 @@ import type { Pgcluster } from '../domain/custom-resources.js';
 import { DomainError } from '../domain/errors.js';
 import type { FailoverTarget } from '../domain/failover-service.js';
 import { dns1035LabelProblem } from '../domain/naming.js';
-import { errorStatus, okStatus, PgoFailure } from './route.js';
+import { errorStatus, okStatus, PgoFailure, refusable, resultsResponse } from './route.js';
 import type { PgoStatus, RestRequest, RestRoute } from './route.js';
-
-const resultsResponse = <T>(results: T[] | null, status: PgoStatus) => ({ Results: results, ...status });
 
 /** apiservermsgs.CreateFailoverResponse: `Targets` was never filled in. */
 const failoverResponse = (results: string[] | null, status: PgoStatus) => ({ Results: results, Targets: '', ...status });
@@ -29,19 +27,6 @@ const clusterNotFound = (name: string) => `pgclusters.crunchydata.com "${name}" 
 
 const PRIMARY_TARGET = 'The primary database cannot be selected as a failover target';
 const QUOTED_STORAGE_TYPES = BACKREST_STORAGE_TYPES.map((t) => `"${t}"`).join(', ');
-
-type Wording = (error: DomainError) => string | undefined;
-
-/** Runs the part of a handler after the version and namespace checks; a refusal is answered by `refused`, in 4.2.4's words where `wording` has them. */
-async function refusable<T>(run: () => T | Promise<T>, refused: (message: string) => T, wording: Wording = () => undefined): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof PgoFailure) return refused(error.message);
-    if (error instanceof DomainError) return refused(wording(error) ?? error.message);
-    throw error;
-  }
-}
 
 /** strconv.Atoi, with its error text: an optional sign and decimal digits within a 64-bit int. */
 function goAtoi(text: string): number {

@@ -9,14 +9,11 @@ import type { ClusterTarget, CreateClusterInput } from '../domain/cluster-servic
 import type { Pgcluster } from '../domain/custom-resources.js';
 import { DomainError } from '../domain/errors.js';
 import type { GoRequest } from './go-json.js';
-import { okStatus, PgoFailure } from './route.js';
-import type { PgoStatus, RestRequest, RestRoute } from './route.js';
+import { okStatus, PgoFailure, resultsResponse } from './route.js';
+import type { RestRequest, RestRoute } from './route.js';
 
 /** apiservermsgs.UpdateClusterAutofailStatus. */
 const AUTOFAIL = { doNothing: 0, enable: 1, disable: 2 } as const;
-
-/** Results then the embedded Status: the shape of most pgo responses. */
-const resultsResponse = <T>(results: T[] | null, status: PgoStatus) => ({ Results: results, ...status });
 
 /** `key=value,key=value` as pgo's --labels flag sent it. */
 function parseLabels(text: string): Record<string, string> {

@@ -11,11 +11,8 @@ import { pgoYaml } from '../domain/pgo-config.js';
 import type { PgoYaml } from '../domain/pgo-config.js';
 import { binaryQuantity } from '../domain/quantity.js';
 import { defaultSettings } from '../domain/settings.js';
-import { errorStatus, okStatus, PgoFailure } from './route.js';
-import type { PgoStatus, RestRequest, RestRoute } from './route.js';
-
-/** Results then the embedded Status. */
-const resultsResponse = <T>(results: T[] | null, status: PgoStatus) => ({ Results: results, ...status });
+import { errorStatus, okStatus, PgoFailure, resultsResponse } from './route.js';
+import type { RestRequest, RestRoute } from './route.js';
 
 /**
  * A failure past the handler's own checks: 4.2.4's services had already made their empty Results

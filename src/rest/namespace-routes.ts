@@ -5,10 +5,8 @@
  */
 import type { NamespaceAccess } from '../domain/namespace-service.js';
 import { DomainError } from '../domain/errors.js';
-import { errorStatus, okStatus } from './route.js';
+import { errorStatus, okStatus, resultsResponse } from './route.js';
 import type { PgoStatus, RestRequest, RestRoute } from './route.js';
-
-const resultsResponse = (results: string[] | null, status: PgoStatus) => ({ Results: results, ...status });
 
 /** apiservermsgs.ShowNamespaceResponse. */
 const showResponse = (username: string, results: NamespaceAccess[] | null, status: PgoStatus) => ({

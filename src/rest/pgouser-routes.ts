@@ -6,12 +6,10 @@
 import type { PgoUserRecord } from '../auth/pgouser-service.js';
 import { pgoroleSecretName, pgouserSecretName } from '../auth/pgouser-service.js';
 import { DomainError } from '../domain/errors.js';
-import { okStatus } from './route.js';
+import { okStatus, resultsResponse } from './route.js';
 import type { PgoStatus, RestRequest, RestRoute } from './route.js';
 
 const statusOnly = (status: PgoStatus) => ({ ...status });
-const resultsResponse = (results: string[] | null, status: PgoStatus) => ({ Results: results, ...status });
-
 /** strings.Split as the 4.2.4 handlers split a comma list: every item kept, blanks included. */
 const goSplit = (text: string): string[] => text.split(',');
 const optionalList = (text: string): string[] | undefined => (text === '' ? undefined : goSplit(text));

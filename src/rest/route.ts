@@ -4,6 +4,7 @@
  */
 import type { Permission } from '../auth/permissions.js';
 import type { Caller } from '../domain/context.js';
+import { DomainError } from '../domain/errors.js';
 import type { Services } from '../domain/services.js';
 import { PGO_STATUS } from '../protocol.js';
 import type { PgoStatusCode } from '../protocol.js';
@@ -52,4 +53,24 @@ export interface RestRoute {
   /** The route's response carrying an error: Go's zero values for the rest of its fields. */
   failure(status: PgoStatus): object;
   handle(request: RestRequest): object | Promise<object>;
+}
+
+/** Results then the embedded Status: the shape most pgo responses take. */
+export const resultsResponse = <T>(results: T[] | null, status: PgoStatus) => ({ Results: results, ...status });
+
+/** A refusal's wording in 4.2.4's terms, or undefined for the domain's own message. */
+export type Wording = (error: DomainError) => string | undefined;
+
+/**
+ * Runs the part of a handler after its version and namespace checks: 4.2.4 answered refusals found
+ * there with the partly built response, which `refused` makes, in its own words where `wording` has them.
+ */
+export async function refusable<T>(run: () => T | Promise<T>, refused: (message: string) => T, wording: Wording = () => undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof PgoFailure) return refused(error.message);
+    if (error instanceof DomainError) return refused(wording(error) ?? error.message);
+    throw error;
+  }
 }

@@ -6,10 +6,8 @@
 import type { Pgcluster } from '../domain/custom-resources.js';
 import { DomainError } from '../domain/errors.js';
 import type { ClusterUsers, UserTarget } from '../domain/user-service.js';
-import { errorStatus, okStatus } from './route.js';
-import type { PgoStatus, RestRequest, RestRoute } from './route.js';
-
-const resultsResponse = <T>(results: T[] | null, status: PgoStatus) => ({ Results: results, ...status });
+import { errorStatus, okStatus, resultsResponse } from './route.js';
+import type { RestRequest, RestRoute } from './route.js';
 
 /** The service's refusals, answered with the `[]` its 4.2.4 counterpart had made before failing. */
 async function serviceResults(run: () => Promise<string[]>) {
