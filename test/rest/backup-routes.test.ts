@@ -10,6 +10,7 @@ import { backupOptionsProblem, optionArguments, splitBackrestType } from '../../
 import { PGBACKUP, PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
 import { JOBS, PODS, PVCS } from '../../src/kube/resources.js';
 import { startTestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import type { TestApp } from '../support/app.js';
 import { addPgoUser, CLIENT_VERSION, json, pgoClient } from '../support/rest.js';
 import type { PgoClient } from '../support/rest.js';
@@ -51,15 +52,6 @@ describe('pgo backup routes', () => {
   const post = (path: string, body: Record<string, unknown>) => pgo.call('POST', path, { Namespace: NS, ...body });
   const get = (path: string, params: Record<string, string> = {}) => pgo.call('GET', `${path}?${new URLSearchParams({ version: CLIENT_VERSION, namespace: NS, ...params }).toString()}`);
 
-  async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   async function runningPod(name: string, labels: Record<string, string>): Promise<void> {
     await core.createNamespacedPod({ namespace: NS, body: { metadata: { name, labels }, spec: { containers: [{ name: 'database', image: 'crunchy-postgres-ha' }] } } });

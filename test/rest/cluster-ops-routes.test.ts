@@ -9,6 +9,7 @@ import { podReady } from '../../src/domain/pods.js';
 import { taskObject } from '../../src/domain/task-factory.js';
 import { DEPLOYMENTS, PODS } from '../../src/kube/resources.js';
 import { startTestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import type { TestApp } from '../support/app.js';
 import { addPgoUser, CLIENT_VERSION, json, pgoClient } from '../support/rest.js';
 import type { PgoClient } from '../support/rest.js';
@@ -40,15 +41,6 @@ describe('pgo cluster operation routes', () => {
   const post = (path: string, body: Record<string, unknown>) => pgo.call('POST', path, { ClientVersion: CLIENT_VERSION, Namespace: NS, ...body });
   const get = (path: string, params: Record<string, string> = {}) => pgo.call('GET', `${path}?${new URLSearchParams({ version: CLIENT_VERSION, namespace: NS, ...params }).toString()}`);
 
-  async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   const readyReplicaPods = (cluster: string) => t.app.cache.byCluster(PODS, NS, cluster).filter((p) => p.metadata.labels?.role === 'replica' && podReady(p));
   const clusterLabel = (cluster: string, key: string) => t.app.cache.get(PGCLUSTER, NS, cluster)?.metadata.labels?.[key];

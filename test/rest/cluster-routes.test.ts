@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
 import { startTestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import type { TestApp } from '../support/app.js';
 import { CLIENT_VERSION, json, pgoClient } from '../support/rest.js';
 import type { PgoClient } from '../support/rest.js';
@@ -36,15 +37,6 @@ describe('pgo cluster routes', () => {
   const create = (fields: Record<string, unknown>) => pgo.call('POST', '/clusters', { ClientVersion: CLIENT_VERSION, Namespace: NS, ...fields });
   const show = (fields: Record<string, unknown>) => pgo.call('POST', '/showclusters', { clientversion: CLIENT_VERSION, namespace: NS, ...fields });
 
-  async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   before(async () => {
     t = await startTestApp();

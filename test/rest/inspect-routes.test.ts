@@ -11,6 +11,7 @@ import { UNREADY_ANNOTATION } from '../../src/embedded/node-runtime.js';
 import { DEPLOYMENTS, JOBS, PODS } from '../../src/kube/resources.js';
 import { KubeWriter } from '../../src/kube/writer.js';
 import { startTestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import type { TestApp } from '../support/app.js';
 import { addPgoUser, CLIENT_VERSION, json, pgoClient } from '../support/rest.js';
 import type { PgoClient } from '../support/rest.js';
@@ -39,15 +40,6 @@ interface StatusBody {
   Msg: string;
 }
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('pgo inspection routes', () => {
   let t: TestApp;

@@ -12,6 +12,7 @@ import { PGO_MESSAGES } from '../../src/protocol.js';
 import { DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { startTestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import type { TestApp } from '../support/app.js';
 import { addPgoUser, CLIENT_VERSION, json, pgoClient } from '../support/rest.js';
 import type { PgoClient } from '../support/rest.js';
@@ -46,15 +47,6 @@ describe('pgo user and load routes', () => {
 
   const call = (path: string, fields: Record<string, unknown>) => pgo.call('POST', path, { ClientVersion: CLIENT_VERSION, Namespace: NS, ...fields });
 
-  async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   const userTasks = (cluster: string): Pgtask[] => t.app.cache.byCluster(PGTASK, NS, cluster).filter((task) => task.spec.tasktype === SQL_TASK_TYPES.postgresUser);
   const secret = (name: string) => t.app.cache.get(SECRETS, NS, name);
