@@ -242,22 +242,20 @@ async function deleteBasebackup(req: RestRequest) {
 
 const storageConfigMissing = (name: string) => `${name} Storage config was not found `;
 
-async function createBasebackup(req: RestRequest) {
+/** pg_basebackup and pg_dump requests: the options checked, then one backup per requested cluster, refusals in 4.2.4's words. */
+async function backupEachCluster(req: RestRequest, program: 'pg_basebackup' | 'pg_dump', backup: (namespace: string, cluster: string) => Promise<string[]>) {
   const namespace = req.namespace(req.body.string('Namespace'));
   const storageConfig = req.body.string('StorageConfig');
-  const backupOpts = req.body.string('BackupOpts');
   const results: string[] = [];
   let current = '';
   return refusable(
     async () => {
-      checkOptions('pg_basebackup', backupOpts);
+      checkOptions(program, req.body.string('BackupOpts'));
       const clusters = requestedClusters(req, namespace);
       if (!clusters) return resultsResponse([NO_CLUSTERS], okStatus());
       for (const cluster of clusters) {
         current = cluster;
-        // 4.2.4 replaced a re-submitted backup's options with the request's, empty included.
-        const created = await req.services.backups.basebackup(req.caller, { namespace, cluster, storageConfig: optional(storageConfig), pvcName: optional(req.body.string('PVCName')), options: backupOpts });
-        results.push(`created backup Job for ${cluster}`, `workflow id ${created.workflowId}`);
+        results.push(...(await backup(namespace, cluster)));
       }
       return resultsResponse(results, okStatus());
     },
@@ -269,6 +267,13 @@ async function createBasebackup(req: RestRequest) {
     },
   );
 }
+
+const createBasebackup = (req: RestRequest) =>
+  backupEachCluster(req, 'pg_basebackup', async (namespace, cluster) => {
+    // 4.2.4 replaced a re-submitted backup's options with the request's, empty included.
+    const created = await req.services.backups.basebackup(req.caller, { namespace, cluster, storageConfig: optional(req.body.string('StorageConfig')), pvcName: optional(req.body.string('PVCName')), options: req.body.string('BackupOpts') });
+    return [`created backup Job for ${cluster}`, `workflow id ${created.workflowId}`];
+  });
 
 /** 4.2.4 listed every problem of a pg_basebackup restore under one heading; the domain names the first it finds. */
 async function restoreBasebackup(req: RestRequest) {
@@ -293,32 +298,11 @@ async function restoreBasebackup(req: RestRequest) {
   }
 }
 
-async function createDump(req: RestRequest) {
-  const namespace = req.namespace(req.body.string('Namespace'));
-  const storageConfig = req.body.string('StorageConfig');
-  const backupOpts = req.body.string('BackupOpts');
-  const results: string[] = [];
-  let current = '';
-  return refusable(
-    async () => {
-      checkOptions('pg_dump', backupOpts);
-      const clusters = requestedClusters(req, namespace);
-      if (!clusters) return resultsResponse([NO_CLUSTERS], okStatus());
-      for (const cluster of clusters) {
-        current = cluster;
-        const created = await req.services.backups.pgdumpBackup(req.caller, { namespace, cluster, options: optional(backupOpts), storageConfig: optional(storageConfig), pvcName: optional(req.body.string('PVCName')) });
-        results.push(`created Pgtask ${created.task.metadata.name}`);
-      }
-      return resultsResponse(results, okStatus());
-    },
-    (message) => resultsResponse(results, errorStatus(message)),
-    (error) => {
-      if (error.kind === 'NotFound') return clusterNotFound(current);
-      if (error.field === 'storageConfig') return storageConfigMissing(storageConfig);
-      return undefined;
-    },
-  );
-}
+const createDump = (req: RestRequest) =>
+  backupEachCluster(req, 'pg_dump', async (namespace, cluster) => {
+    const created = await req.services.backups.pgdumpBackup(req.caller, { namespace, cluster, options: optional(req.body.string('BackupOpts')), storageConfig: optional(req.body.string('StorageConfig')), pvcName: optional(req.body.string('PVCName')) });
+    return [`created Pgtask ${created.task.metadata.name}`];
+  });
 
 /** A pg_dump task shown as 4.2.4 showed it: a Pgbackup holding only what the task records. */
 function dumpAsBackup(task: Pgtask) {
