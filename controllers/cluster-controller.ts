@@ -18,7 +18,7 @@ import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
 import { backupTask, stanzaCreateTask } from './backup-tasks.js';
-import { clusterPorts, containerResources, job, pgbouncerDeployment, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
+import { clusterPorts, containerResources, pgbouncerDeployment, primaryPsqlJob, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
 /** 4.2.4 generated pgBouncer passwords of ten letters. */
@@ -368,18 +368,10 @@ function policyJobName(cluster: string, policy: string): string {
 
 /** psql as postgres on the primary, fed the policy's SQL (fetched from its URL when it has one). */
 function policyJob(cluster: Pgcluster, policy: Pgpolicy, name: string, settings: PgoSettings): KubeObject {
-  const spec = job({
-    namespace: cluster.metadata.namespace ?? '',
+  return primaryPsqlJob(cluster, settings, {
     name,
-    cluster: cluster.metadata.name,
-    image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${cluster.spec.ccpimagetag}`,
-    serviceAccount: 'pgo-default',
     labels: { 'pgo-policy': policy.metadata.name },
-    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: 'postgres', PGUSER: 'postgres', POLICY_SQL: policy.spec.sql, POLICY_URL: policy.spec.url },
+    env: { POLICY_SQL: policy.spec.sql, POLICY_URL: policy.spec.url },
+    script: 'if [ -n "$POLICY_URL" ]; then curl -fsSL "$POLICY_URL"; else printf "%s" "$POLICY_SQL"; fi | psql -v ON_ERROR_STOP=1 -f -',
   });
-  const template = (spec.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template;
-  const container = template.spec.containers[0];
-  container.command = ['bash', '-ceu', 'if [ -n "$POLICY_URL" ]; then curl -fsSL "$POLICY_URL"; else printf "%s" "$POLICY_SQL"; fi | psql -v ON_ERROR_STOP=1 -f -'];
-  (container.env as Record<string, unknown>[]).push({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: cluster.spec.rootsecretname, key: 'password' } } });
-  return spec;
 }

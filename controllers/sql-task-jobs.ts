@@ -9,28 +9,19 @@ import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { STATEMENT_KEYS } from '../src/domain/sql-tasks.js';
 import type { KubeObject } from '../src/kube/resources.js';
-import { job } from './templates.js';
+import { primaryPsqlJob, secretEnv } from './templates.js';
 
 export const USER_SQL_LABEL = 'pgo-user-sql';
-
-const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
 /** One transaction: a role is created with its password and validity, or not at all. */
 export function userSqlJob(cluster: Pgcluster, task: Pgtask, settings: PgoSettings): KubeObject {
   const name = task.metadata.name;
-  const spec = job({
-    namespace: cluster.metadata.namespace ?? '',
+  return primaryPsqlJob(cluster, settings, {
     name,
-    cluster: cluster.metadata.name,
-    image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${cluster.spec.ccpimagetag}`,
-    serviceAccount: 'pgo-default',
     labels: { [USER_SQL_LABEL]: 'true' },
-    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: 'postgres', PGUSER: 'postgres' },
+    secretEnv: [{ name: 'SQL', secret: name, key: STATEMENT_KEYS.sql }],
+    script: 'printf "%s" "$SQL" | psql -X -v ON_ERROR_STOP=1 --single-transaction -f -',
   });
-  const container = (spec.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0];
-  container.command = ['bash', '-ceu', 'printf "%s" "$SQL" | psql -X -v ON_ERROR_STOP=1 --single-transaction -f -'];
-  (container.env as Record<string, unknown>[]).push(secretEnv('SQL', name, STATEMENT_KEYS.sql), secretEnv('PGPASSWORD', cluster.spec.rootsecretname || names.rootSecret(cluster.metadata.name), 'password'));
-  return spec;
 }
 
 /** 4.2.4's fsGroup/supplementalGroups from the load config; none when neither is set. */

@@ -237,6 +237,38 @@ export function job(input: JobInput): KubeObject {
   };
 }
 
+/** An environment variable read from a Secret's key. */
+export const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+export interface PsqlJobInput {
+  name: string;
+  labels: Record<string, string>;
+  /** Plain variables beside the connection ones (the SQL, a URL …). */
+  env?: Record<string, string>;
+  /** Variables from Secrets, beside PGPASSWORD. */
+  secretEnv?: { name: string; secret: string; key: string }[];
+  /** The bash script that runs psql; PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD already reach the primary as postgres. */
+  script: string;
+}
+
+/** A Job that runs psql as postgres against the cluster's primary Service, in the cluster's own image. */
+export function primaryPsqlJob(cluster: Pgcluster, settings: PgoSettings, input: PsqlJobInput): KubeObject {
+  const spec = job({
+    namespace: cluster.metadata.namespace ?? '',
+    name: input.name,
+    cluster: cluster.metadata.name,
+    image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${cluster.spec.ccpimagetag}`,
+    serviceAccount: 'pgo-default',
+    labels: input.labels,
+    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: 'postgres', PGUSER: 'postgres', ...input.env },
+  });
+  const container = (spec.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0];
+  container.command = ['bash', '-ceu', input.script];
+  const fromSecrets = [{ name: 'PGPASSWORD', secret: cluster.spec.rootsecretname || names.rootSecret(cluster.metadata.name), key: 'password' }, ...(input.secretEnv ?? [])];
+  (container.env as Record<string, unknown>[]).push(...fromSecrets.map((e) => secretEnv(e.name, e.secret, e.key)));
+  return spec;
+}
+
 export interface PgbouncerCredentials {
   username: string;
   password: string;

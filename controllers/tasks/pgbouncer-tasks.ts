@@ -9,7 +9,7 @@ import { DEPLOYMENTS, JOBS, PODS, SECRETS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure, tolerateMissing, withOwner } from '../kube-helpers.js';
 import type { ReconcileResult } from '../runtime.js';
-import { job } from '../templates.js';
+import { primaryPsqlJob } from '../templates.js';
 import { jobState, suffixOf, TaskKit } from './task-kit.js';
 /** The SQL 4.2.4 ran for pgBouncer in each database (reference §7.12), as one psql script per database. */
 const PGBOUNCER_AUTH_SQL = `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgbouncer') THEN CREATE ROLE pgbouncer; END IF; END $$;
@@ -21,27 +21,13 @@ REVOKE ALL ON FUNCTION pgbouncer.get_auth(p_username TEXT) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(p_username TEXT) TO pgbouncer;`;
 
 function pgbouncerAuthJob(cluster: Pgcluster, name: string, settings: PgoSettings): KubeObject {
-  const secret = `${cluster.metadata.name}-pgbouncer-secret`;
-  const spec = job({
-    namespace: cluster.metadata.namespace ?? '',
+  return primaryPsqlJob(cluster, settings, {
     name,
-    cluster: cluster.metadata.name,
-    image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${cluster.spec.ccpimagetag}`,
-    serviceAccount: 'pgo-default',
     labels: { [LABELS.pgbouncer]: 'true' },
-    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGUSER: 'postgres', AUTH_SQL: PGBOUNCER_AUTH_SQL },
+    env: { AUTH_SQL: PGBOUNCER_AUTH_SQL },
+    secretEnv: [{ name: 'PGBOUNCER_PASSWORD', secret: `${cluster.metadata.name}-pgbouncer-secret`, key: 'password' }],
+    script: 'for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname NOT IN (\'template0\')"); do printf "%s" "$AUTH_SQL" | psql -v ON_ERROR_STOP=1 -d "$db" -f -; done; psql -d postgres -v ON_ERROR_STOP=1 -c "ALTER ROLE pgbouncer PASSWORD \'$PGBOUNCER_PASSWORD\'"',
   });
-  const container = (spec.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0];
-  container.command = [
-    'bash',
-    '-ceu',
-    'for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname NOT IN (\'template0\')"); do printf "%s" "$AUTH_SQL" | psql -v ON_ERROR_STOP=1 -d "$db" -f -; done; psql -d postgres -v ON_ERROR_STOP=1 -c "ALTER ROLE pgbouncer PASSWORD \'$PGBOUNCER_PASSWORD\'"',
-  ];
-  (container.env as Record<string, unknown>[]).push(
-    { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: cluster.spec.rootsecretname, key: 'password' } } },
-    { name: 'PGBOUNCER_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
-  );
-  return spec;
 }
 
 
