@@ -10,6 +10,8 @@ import { WorkflowService } from './workflow-service.js';
 import { PgoUserService } from '../auth/pgouser-service.js';
 import { NamespaceService } from './namespace-service.js';
 import { InspectService } from './inspect-service.js';
+import { ScheduleService } from './schedule-service.js';
+import { BenchmarkService } from './benchmark-service.js';
 
 export interface Services {
   ctx: ServiceContext;
@@ -23,9 +25,11 @@ export interface Services {
   users: UserService;
   loads: LoadService;
   inspect: InspectService;
+  schedules: ScheduleService;
+  benchmarks: BenchmarkService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   const clusters = new ClusterService(ctx);
-  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx), users: new UserService(ctx, clusters), loads: new LoadService(ctx, clusters, new PolicyService(ctx, clusters)), inspect: new InspectService(ctx, clusters) };
+  return { ctx, clusters, backups: new BackupService(ctx), policies: new PolicyService(ctx, clusters), failover: new FailoverService(ctx), workflows: new WorkflowService(ctx), pgousers: new PgoUserService(ctx), namespaces: new NamespaceService(ctx), users: new UserService(ctx, clusters), loads: new LoadService(ctx, clusters, new PolicyService(ctx, clusters)), inspect: new InspectService(ctx, clusters), schedules: new ScheduleService(ctx, clusters), benchmarks: new BenchmarkService(ctx) };
 }
