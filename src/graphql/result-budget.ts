@@ -4,8 +4,8 @@
  * otherwise build gigabytes of answer. Counted as lists resolve; once spent, further list fields
  * fail at once without resolving.
  */
-import { GraphQLError } from 'graphql';
-import type { MiddlewareFn } from 'type-graphql';
+import { defaultFieldResolver, getNullableType, GraphQLError, isListType, isObjectType } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { GRAPHQL_CODES } from '../protocol.js';
 import type { GraphQLContext } from './context.js';
 
@@ -41,10 +41,28 @@ function budgetFor(context: GraphQLContext, rootValue: unknown): ResultBudget {
   return budget;
 }
 
-export const resultBudget: MiddlewareFn<GraphQLContext> = async ({ context, info }, next) => {
-  const budget = budgetFor(context, info.rootValue);
-  if (budget.exhausted) throw overBudget();
-  const result: unknown = await next();
+function counted(budget: ResultBudget, result: unknown): unknown {
   if (Array.isArray(result)) budget.spend(result.length);
   return result;
-};
+}
+
+/**
+ * Wraps the resolver of every list-typed field (only those: a wrapper on every field costs the
+ * dashboard query two thirds of its speed) so each list spends its length from the budget.
+ */
+export function limitListResults(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (!isListType(getNullableType(field.type))) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: GraphQLContext, info) => {
+        const budget = budgetFor(context, info.rootValue);
+        if (budget.exhausted) throw overBudget();
+        const result: unknown = resolve(source, args, context, info);
+        return result instanceof Promise ? result.then((r: unknown) => counted(budget, r)) : counted(budget, result);
+      };
+    }
+  }
+  return schema;
+}

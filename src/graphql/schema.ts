@@ -8,7 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import type { AuthChecker, PubSub } from 'type-graphql';
 import type { GraphQLContext } from './context.js';
-import { resultBudget } from './result-budget.js';
+import { limitListResults } from './result-budget.js';
 import { BackupResolver } from '../../resolvers/backup-resolver.js';
 import { ClusterResolver } from '../../resolvers/cluster-resolver.js';
 import { FailoverResolver } from '../../resolvers/failover-resolver.js';
@@ -47,8 +47,7 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
     pubSub: NO_TOPICS,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [resultBudget],
-  });
+  }).then(limitListResults);
   return built;
 }
 
