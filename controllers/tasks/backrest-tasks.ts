@@ -7,7 +7,7 @@ import { CONFIGMAPS, DEPLOYMENTS, JOBS, PVCS } from '../../src/kube/resources.js
 import { ensure, recordEvent, tolerateMissing, withOwner } from '../kube-helpers.js';
 import type { ReconcileResult } from '../runtime.js';
 import { backupTask } from '../backup-tasks.js';
-import { job, pgDeployment, pvc, validUserLabels } from '../templates.js';
+import { pgDeployment, pvc, validUserLabels } from '../templates.js';
 import { jobState, PREVIOUS_JOB_WAIT_MS, suffixOf, TaskKit } from './task-kit.js';
 /** Our addition to the restore task's parameters: the name of its Job. */
 export const RESTORE_JOB_PARAMETER = 'backrest-restore-job';
@@ -30,22 +30,15 @@ export class BackrestTasks extends TaskKit {
       // The Job of an earlier task of this name is still being collected: its result is not ours.
       return { requeueAfterMs: PREVIOUS_JOB_WAIT_MS };
     }
-    const created = await ensure(
-      this.ctx,
-      JOBS,
-      withOwner(
-        job({
-          namespace: ns,
-          name: jobName,
-          cluster: cluster.metadata.name,
-          image: `${this.settings.pgoImagePrefix}/pgo-backrest:${this.settings.pgoImageTag}`,
-          serviceAccount: 'pgo-backrest',
-          labels,
-          env: { COMMAND: command, COMMAND_OPTS: p['backrest-opts'] ?? '', PITR_TARGET: '', PODNAME: p.podname ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${cluster.metadata.name}`, PGBACKREST_REPO_PATH: `/backrestrepo/${names.repoDeployment(cluster.metadata.name)}`, PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix', NAMESPACE: ns },
-        }),
-        task,
-      ),
-    );
+    const created = await this.ensureJob(task, {
+      namespace: ns,
+      name: jobName,
+      cluster: cluster.metadata.name,
+      image: `${this.settings.pgoImagePrefix}/pgo-backrest:${this.settings.pgoImageTag}`,
+      serviceAccount: 'pgo-backrest',
+      labels,
+      env: { COMMAND: command, COMMAND_OPTS: p['backrest-opts'] ?? '', PITR_TARGET: '', PODNAME: p.podname ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${cluster.metadata.name}`, PGBACKREST_REPO_PATH: `/backrestrepo/${names.repoDeployment(cluster.metadata.name)}`, PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix', NAMESPACE: ns },
+    });
     if (created) {
       await recordEvent(this.ctx, cluster, 'Normal', command === BACKREST_COMMANDS.backup ? 'CreateBackup' : 'StanzaCreate', `started job ${jobName}`);
       return;
@@ -110,22 +103,15 @@ export class BackrestTasks extends TaskKit {
       }
       const name = `restore-${clusterName}-${suffixOf(task)}`;
       await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, ns, task.metadata.name, { spec: { parameters: { [RESTORE_JOB_PARAMETER]: name } } }));
-      await ensure(
-        this.ctx,
-        JOBS,
-        withOwner(
-          job({
-            namespace: ns,
-            name,
-            cluster: clusterName,
-            image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
-            serviceAccount: 'pgo-backrest',
-            labels: { [LABELS.backrestRestore]: 'true', 'backrest-restore-to-pvc': toPvc, [LABELS.workflowId]: p[LABELS.workflowId] ?? '' },
-            env: { COMMAND_OPTS: p['backrest-restore-opts'] ?? '', PITR_TARGET: p['backrest-pitr-target'] ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${toPvc}`, PGBACKREST_REPO1_HOST: names.repoDeployment(clusterName), PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix' },
-          }),
-          task,
-        ),
-      );
+      await this.ensureJob(task, {
+        namespace: ns,
+        name,
+        cluster: clusterName,
+        image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
+        serviceAccount: 'pgo-backrest',
+        labels: { [LABELS.backrestRestore]: 'true', 'backrest-restore-to-pvc': toPvc, [LABELS.workflowId]: p[LABELS.workflowId] ?? '' },
+        env: { COMMAND_OPTS: p['backrest-restore-opts'] ?? '', PITR_TARGET: p['backrest-pitr-target'] ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${toPvc}`, PGBACKREST_REPO1_HOST: names.repoDeployment(clusterName), PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix' },
+      });
       await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restoreJobCreated);
       await recordEvent(this.ctx, cluster, 'Normal', 'RestoreCluster', `restore job ${name} started into PVC ${toPvc}`);
       return;

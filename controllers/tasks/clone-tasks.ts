@@ -6,8 +6,8 @@ import { names } from '../../src/domain/naming.js';
 import { generateSshKeyPair } from '../../src/domain/ssh-keys.js';
 import { taskObject } from '../../src/domain/task-factory.js';
 import { JOBS, PVCS, SECRETS } from '../../src/kube/resources.js';
-import { ensure, recordEvent, tolerateMissing, withOwner } from '../kube-helpers.js';
-import { job, pvc } from '../templates.js';
+import { ensure, recordEvent, tolerateMissing } from '../kube-helpers.js';
+import { pvc } from '../templates.js';
 import { jobState, now, suffixOf, TaskKit } from './task-kit.js';
 
 export class CloneTasks extends TaskKit {
@@ -43,23 +43,16 @@ export class CloneTasks extends TaskKit {
       await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneCreatePvc);
       const primary = pvc(ns, target, target, source.spec.PrimaryStorage);
       if (primary) await ensure(this.ctx, PVCS, primary);
-      await ensure(
-        this.ctx,
-        JOBS,
-        withOwner(
-          job({
-            namespace: ns,
-            name: jobName,
-            cluster: target,
-            image: `${this.settings.pgoImagePrefix}/pgo-backrest-repo-sync:${this.settings.pgoImageTag}`,
-            serviceAccount: 'pgo-backrest',
-            labels: { 'pgo-clone-step-1': 'true', [LABELS.workflowId]: p.workflowid ?? '' },
-            annotations: { 'clone-source-cluster-name': source.metadata.name, 'clone-target-cluster-name': target },
-            env: { PGBACKREST_REPO1_HOST: names.repoDeployment(source.metadata.name), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(source.metadata.name)}`, NEW_PGBACKREST_REPO: `/backrestrepo/${names.repoDeployment(target)}` },
-          }),
-          task,
-        ),
-      );
+      await this.ensureJob(task, {
+        namespace: ns,
+        name: jobName,
+        cluster: target,
+        image: `${this.settings.pgoImagePrefix}/pgo-backrest-repo-sync:${this.settings.pgoImageTag}`,
+        serviceAccount: 'pgo-backrest',
+        labels: { 'pgo-clone-step-1': 'true', [LABELS.workflowId]: p.workflowid ?? '' },
+        annotations: { 'clone-source-cluster-name': source.metadata.name, 'clone-target-cluster-name': target },
+        env: { PGBACKREST_REPO1_HOST: names.repoDeployment(source.metadata.name), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(source.metadata.name)}`, NEW_PGBACKREST_REPO: `/backrestrepo/${names.repoDeployment(target)}` },
+      });
       await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneSyncRepo);
       await recordEvent(this.ctx, source, 'Normal', 'CloneCluster', `cloning ${source.metadata.name} into ${target}`);
       await this.setProgress(task, SPEC_STATUS.completed);
@@ -84,23 +77,16 @@ export class CloneTasks extends TaskKit {
         const data = { ...((secret.data as Record<string, string> | undefined) ?? {}), authorized_keys: Buffer.from(keys.authorizedKey).toString('base64'), id_rsa: Buffer.from(keys.privateKeyPem).toString('base64'), ssh_host_rsa_key: Buffer.from(keys.privateKeyPem).toString('base64') };
         await ensure(this.ctx, SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: names.backrestRepoSecret(target), namespace: ns, labels: { [LABELS.vendor]: 'crunchydata', [LABELS.pgCluster]: target, [LABELS.backrestRepo]: 'true' } }, type: 'Opaque', data });
       }
-      await ensure(
-        this.ctx,
-        JOBS,
-        withOwner(
-          job({
-            namespace: ns,
-            name: jobName,
-            cluster: target,
-            image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
-            serviceAccount: 'pgo-backrest',
-            labels: { [LABELS.backrestRestore]: 'true', 'pgo-clone-step-2': 'true', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '' },
-            annotations: { 'clone-source-cluster-name': p.sourceClusterName ?? '', 'clone-target-cluster-name': target },
-            env: { COMMAND_OPTS: '--delta', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${target}`, PGBACKREST_REPO1_HOST: names.repoDeployment(target), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(target)}` },
-          }),
-          task,
-        ),
-      );
+      await this.ensureJob(task, {
+        namespace: ns,
+        name: jobName,
+        cluster: target,
+        image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
+        serviceAccount: 'pgo-backrest',
+        labels: { [LABELS.backrestRestore]: 'true', 'pgo-clone-step-2': 'true', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '' },
+        annotations: { 'clone-source-cluster-name': p.sourceClusterName ?? '', 'clone-target-cluster-name': target },
+        env: { COMMAND_OPTS: '--delta', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${target}`, PGBACKREST_REPO1_HOST: names.repoDeployment(target), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(target)}` },
+      });
       await this.setProgress(task, SPEC_STATUS.completed);
       return;
     }

@@ -4,7 +4,7 @@ import { PGCLUSTER } from '../../src/domain/custom-resources.js';
 import type { Pgtask } from '../../src/domain/custom-resources.js';
 import { JOBS, PVCS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
-import { ensure, withOwner } from '../kube-helpers.js';
+import { ensure } from '../kube-helpers.js';
 import { job, pvc } from '../templates.js';
 import { jobState, now, suffixOf, TASK_LABEL, TaskKit } from './task-kit.js';
 
@@ -73,22 +73,15 @@ export class JobTasks extends TaskKit {
     if (!run) {
       const labels: Record<string, string> = { [LABELS.name]: jobName, 'pgo-benchmark': 'true', created: now().replace(/[-:TZ]/g, ''), workflowName: p.workflowName ?? '', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '' };
       if (task.metadata.labels?.[LABELS.pgClusterId]) labels[LABELS.pgClusterId] = task.metadata.labels[LABELS.pgClusterId];
-      await ensure(
-        this.ctx,
-        JOBS,
-        withOwner(
-          job({
-            namespace: ns,
-            name: jobName,
-            cluster: p.clusterName ?? '',
-            image: `${p.ccpImagePrefix || this.settings.ccpImagePrefix}/crunchy-pgbench:${p.ccpImageTag || this.settings.ccpImageTag}`,
-            serviceAccount: 'pgo-default',
-            labels,
-            env: { PGBENCH_BENCHMARK_OPTS: p.benchmarkOpts ?? '', PGBENCH_CLIENTS: p.clients ?? '1', PGBENCH_JOBS: p.jobs ?? '1', PGBENCH_SCALE: p.scale ?? '1', PGBENCH_TRANSACTIONS: p.transactions ?? '1', PGBENCH_INIT_OPTS: p.initOpts ?? '', PG_DATABASE: p.database ?? 'postgres', PG_HOSTNAME: p.host ?? '', PG_PORT: p.port ?? '5432', PGBENCH_CUSTOM_CONFIG: p.configmapName ?? '' },
-          }),
-          task,
-        ),
-      );
+      await this.ensureJob(task, {
+        namespace: ns,
+        name: jobName,
+        cluster: p.clusterName ?? '',
+        image: `${p.ccpImagePrefix || this.settings.ccpImagePrefix}/crunchy-pgbench:${p.ccpImageTag || this.settings.ccpImageTag}`,
+        serviceAccount: 'pgo-default',
+        labels,
+        env: { PGBENCH_BENCHMARK_OPTS: p.benchmarkOpts ?? '', PGBENCH_CLIENTS: p.clients ?? '1', PGBENCH_JOBS: p.jobs ?? '1', PGBENCH_SCALE: p.scale ?? '1', PGBENCH_TRANSACTIONS: p.transactions ?? '1', PGBENCH_INIT_OPTS: p.initOpts ?? '', PG_DATABASE: p.database ?? 'postgres', PG_HOSTNAME: p.host ?? '', PG_PORT: p.port ?? '5432', PGBENCH_CUSTOM_CONFIG: p.configmapName ?? '' },
+      });
       await this.workflowStepByName(ns, p.workflowName, WORKFLOW_STEPS.submitted, true);
       return;
     }

@@ -5,8 +5,10 @@ import type { Pgcluster, Pgtask } from '../../src/domain/custom-resources.js';
 import type { PgoSettings } from '../../src/domain/settings.js';
 import { JOBS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
-import { ensure, tolerateMissing } from '../kube-helpers.js';
+import { ensure, tolerateMissing, withOwner } from '../kube-helpers.js';
 import type { ControllerContext } from '../kube-helpers.js';
+import { job } from '../templates.js';
+import type { JobInput } from '../templates.js';
 
 /** Label tying a Job to the task it carries out, for Jobs that must outlive their task. */
 export const TASK_LABEL = LABELS.pgTask;
@@ -45,6 +47,11 @@ export class TaskKit {
     protected readonly ctx: ControllerContext,
     protected readonly settings: PgoSettings,
   ) {}
+
+  /** The task's Job, owned by the task so it goes with it; created once. */
+  protected ensureJob(task: Pgtask, input: JobInput): Promise<boolean> {
+    return ensure(this.ctx, JOBS, withOwner(job(input), task));
+  }
 
   protected cluster(task: Pgtask): Pgcluster | undefined {
     const name = task.spec.parameters?.['pg-cluster'] ?? task.metadata.labels?.[LABELS.pgCluster] ?? '';
