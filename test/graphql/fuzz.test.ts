@@ -12,7 +12,7 @@ import { graphqlSchema } from '../../src/graphql/schema.js';
 import { GRAPHQL_CODES } from '../../src/protocol.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { deepText, fuzzSeed, invalidUtf8, pool, Random, randomString, randomValue, rawClient } from '../support/fuzz.js';
+import { deepText, fuzzSeed, invalidUtf8, Random, randomString, randomValue, sendAll } from '../support/fuzz.js';
 import type { RawResponse } from '../support/fuzz.js';
 import { operations, PLACEHOLDER } from '../support/graphql-operations.js';
 import type { Operation } from '../support/graphql-operations.js';
@@ -188,27 +188,8 @@ describe('GraphQL fuzz over every query and mutation', () => {
     const r = new Random(seed);
     const wrongAuth = [basic(t.app.admin.username, 'not-the-password'), 'Basic', 'Bearer x', `Basic ${'A'.repeat(3000)}`];
     const cases = Array.from({ length: REQUESTS }, () => bodyCase(r, r.chance(0.05) ? r.pick(wrongAuth) : t.authorization));
-    const client = rawClient(t);
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    try {
-      await pool(cases.length, IN_FLIGHT, async (i) => {
-        const c = cases[i];
-        let problem: string | undefined;
-        let res: RawResponse | undefined;
-        try {
-          res = await client.send(c.method, c.path, c.body, c.headers);
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          problem = problemWith(res);
-        } catch (error) {
-          problem = `no answer: ${(error as Error).message}`;
-        }
-        if (problem) failures.push(`case ${i}: ${c.method} ${c.path.slice(0, 300)} ${JSON.stringify(c.headers['Content-Type'])} body ${JSON.stringify(c.body.toString('utf8').slice(0, 600))}: ${problem}; got ${res?.status} ${res?.body.toString('utf8').slice(0, 300)}`);
-      });
-    } finally {
-      client.close();
-    }
-    ctx.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    const { failures, statuses } = await sendAll(t, cases, IN_FLIGHT, problemWith);
+    ctx.diagnostic(`statuses: ${JSON.stringify(statuses)}`);
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${REQUESTS} answers were wrong (seed ${seed})`);
   });
 

@@ -10,7 +10,7 @@ import type { RestRoute } from '../../src/rest/route.js';
 import { REST_ROUTES } from '../../src/rest/routes.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
-import { fuzzSeed, hostileQuery, hostileSegment, mutateBody, pool, Random, randomString, rawClient } from '../support/fuzz.js';
+import { fuzzSeed, hostileQuery, hostileSegment, mutateBody, Random, randomString, rawClient, sendAll } from '../support/fuzz.js';
 import type { RawResponse } from '../support/fuzz.js';
 import { basic, CLIENT_VERSION } from '../support/rest.js';
 
@@ -111,27 +111,8 @@ describe('REST fuzz over every route', () => {
     const r = new Random(seed);
     const admin = { username: t.app.admin.username, authorization: t.authorization };
     const cases = Array.from({ length: REQUESTS }, () => makeCase(r, admin));
-    const client = rawClient(t);
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    try {
-      await pool(cases.length, IN_FLIGHT, async (i) => {
-        const c = cases[i];
-        let problem: string | undefined;
-        let res: RawResponse | undefined;
-        try {
-          res = await client.send(c.method, c.path, c.body, { 'Content-Type': 'application/json', Authorization: c.authorization });
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          problem = problemWith(res);
-        } catch (error) {
-          problem = `no answer: ${(error as Error).message}`;
-        }
-        if (problem) failures.push(`case ${i}: ${c.method} ${c.path.slice(0, 2000)} body ${JSON.stringify(c.body.toString('utf8').slice(0, 160))}: ${problem}; got ${res?.status} ${res?.body.toString('utf8').slice(0, 300)}`);
-      });
-    } finally {
-      client.close();
-    }
-    ctx.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    const { failures, statuses } = await sendAll(t, cases.map((c) => ({ method: c.method, path: c.path, body: c.body, headers: { 'Content-Type': 'application/json', Authorization: c.authorization } })), IN_FLIGHT, problemWith);
+    ctx.diagnostic(`statuses: ${JSON.stringify(statuses)}`);
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${REQUESTS} answers were wrong (seed ${seed})`);
   });
 

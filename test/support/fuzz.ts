@@ -206,9 +206,48 @@ export function rawClient(t: TestApp): { send(method: string, path: string, body
 }
 
 /** Runs `count` jobs, at most `width` at a time, in index order. */
-export async function pool(count: number, width: number, job: (i: number) => Promise<void>): Promise<void> {
+async function pool(count: number, width: number, job: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: width }, async () => {
     while (next < count) await job(next++);
   }));
+}
+
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface FuzzOutcome {
+  /** One line per request whose answer `problemWith` faulted (or that got no answer). */
+  failures: string[];
+  /** How many answers had each HTTP status, in status order. */
+  statuses: Record<number, number>;
+}
+
+/** Sends every request, `inFlight` at a time, and judges each answer. */
+export async function sendAll(t: TestApp, requests: readonly FuzzRequest[], inFlight: number, problemWith: (res: RawResponse) => string | undefined): Promise<FuzzOutcome> {
+  const client = rawClient(t);
+  const failures: string[] = [];
+  const statuses = new Map<number, number>();
+  try {
+    await pool(requests.length, inFlight, async (i) => {
+      const c = requests[i];
+      let problem: string | undefined;
+      let res: RawResponse | undefined;
+      try {
+        res = await client.send(c.method, c.path, c.body, c.headers);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        problem = problemWith(res);
+      } catch (error) {
+        problem = `no answer: ${(error as Error).message}`;
+      }
+      if (problem) failures.push(`case ${i}: ${c.method} ${c.path.slice(0, 2000)} ${JSON.stringify(c.headers['Content-Type'])} body ${JSON.stringify(c.body.toString('utf8').slice(0, 600))}: ${problem}; got ${res?.status} ${res?.body.toString('utf8').slice(0, 300)}`);
+    });
+  } finally {
+    client.close();
+  }
+  return { failures, statuses: Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])) };
 }
