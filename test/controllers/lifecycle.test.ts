@@ -14,6 +14,7 @@ import { AUTOFAILOVER_AFTER_MS } from '../../controllers/cluster-controller.js';
 import { KubeWriter } from '../../src/kube/writer.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { untilTrue } from '../support/until.js';
 
 const NS = 'pgouser1';
 const CR = { group: 'crunchydata.com', version: 'v1', namespace: NS };
@@ -117,16 +118,9 @@ describe('the life of a cluster', () => {
     const paused = async () => JSON.parse(String((await core.readNamespacedConfigMap({ namespace: NS, name: 'hippo-config' })).metadata?.annotations?.config)).pause === true;
     assert.equal(await paused(), false);
     await t.gql('mutation { updateClusters(input: { target: { namespace: "pgouser1", names: ["hippo"] }, autofail: false }) { name } }');
-    const deadline = Date.now() + 5000;
-    while (!(await paused())) {
-      if (Date.now() > deadline) assert.fail('Patroni was not paused');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilTrue(paused, 'Patroni to be paused');
     await t.gql('mutation { updateClusters(input: { target: { namespace: "pgouser1", names: ["hippo"] }, autofail: true }) { name } }');
-    while (await paused()) {
-      if (Date.now() > deadline + 5000) assert.fail('Patroni was not resumed');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilTrue(async () => !(await paused()), 'Patroni to be resumed');
   });
 
   test('/metrics reports reconciles per controller and leadership to an authenticated caller', async () => {

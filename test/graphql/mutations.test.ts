@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 
 const CR = { group: 'crunchydata.com', version: 'v1', namespace: 'pgouser1' };
 
@@ -13,14 +14,11 @@ interface Obj {
   status?: { state?: string; message?: string };
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  return until(async () => {
     const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    return ok(value) ? value : undefined;
+  }, what);
 }
 
 describe('GraphQL mutations', () => {

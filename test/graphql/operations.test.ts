@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { untilTrue } from '../support/until.js';
 
 const NS = 'pgouser1';
 const CR = { group: 'crunchydata.com', version: 'v1', namespace: NS };
@@ -35,13 +36,6 @@ describe('operations on a running cluster', () => {
     await apps.createNamespacedDeployment({ namespace: NS, body: { metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: { name } }, template: { metadata: { labels: { name } }, spec: { containers: [{ name: 'database', image: 'crunchy-postgres-ha' }] } } } } });
   }
 
-  async function untilCached(check: () => Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   before(async () => {
     // The API's own writes are checked here; the controllers would move them on.
@@ -57,7 +51,7 @@ describe('operations on a running cluster', () => {
     await runningPod('ops-primary-pod', { ...db, 'service-name': 'ops', 'deployment-name': 'ops', role: 'master' });
     await runningPod('ops-rep1-pod', { ...db, 'service-name': 'ops-replica', 'deployment-name': 'ops-rep1', role: 'replica' });
     await runningPod('ops-backrest-shared-repo-pod', { 'pg-cluster': 'ops', 'pgo-backrest-repo': 'true', 'service-name': 'ops-backrest-shared-repo' });
-    await untilCached(async () => {
+    await untilTrue(async () => {
       const res = await t.gql<{ cluster: { pods: { name: string; ready: boolean }[] } }>('{ cluster(namespace: "pgouser1", name: "ops") { pods { name ready } } }');
       return res.data?.cluster.pods.filter((p) => p.ready).length === 3;
     }, 'three ready pods in the cache');
@@ -98,7 +92,7 @@ describe('operations on a running cluster', () => {
   });
 
   test('a cluster lists its pgBackRest and pg_dump backups', async () => {
-    await untilCached(async () => {
+    await untilTrue(async () => {
       const res = await t.gql<{ cluster: { backups: { name: string }[] } }>('{ cluster(namespace: "pgouser1", name: "ops") { backups { name } } }');
       return res.data?.cluster.backups.length === 2;
     }, 'both backups listed');
@@ -142,7 +136,7 @@ describe('operations on a running cluster', () => {
 
   test('applyPolicy reports the primary Deployment in a dry run and otherwise records the request in the policies task', async () => {
     await t.gql('mutation { createPolicy(input: { namespace: "pgouser1", name: "rls", sql: "select 1;" }) { name } }');
-    await untilCached(async () => (await t.gql<{ policy: { name: string } | null }>('{ policy(namespace: "pgouser1", name: "rls") { name } }')).data?.policy?.name === 'rls', 'the policy in the cache');
+    await untilTrue(async () => (await t.gql<{ policy: { name: string } | null }>('{ policy(namespace: "pgouser1", name: "rls") { name } }')).data?.policy?.name === 'rls', 'the policy in the cache');
     const dry = await t.gql<{ applyPolicy: { deployment: string }[] }>('mutation { applyPolicy(input: { policy: "rls", target: { namespace: "pgouser1", names: ["ops"] }, dryRun: true }) { deployment } }');
     assert.deepEqual(dry.data?.applyPolicy, [{ deployment: 'ops' }]);
     assert.equal((await custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', fieldSelector: 'metadata.name=ops-policies' }) as { items: unknown[] }).items.length, 0);

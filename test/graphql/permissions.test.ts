@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { startTestApp, subscribe } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { untilTrue } from '../support/until.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const VIEWER = basic('viewer', 'viewer-password');
@@ -18,13 +19,6 @@ describe('permissions from pgouser and pgorole Secrets', () => {
   let t: TestApp;
   let core: k8s.CoreV1Api;
 
-  async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   before(async () => {
     t = await startTestApp({ PGO_CONTROLLERS: 'false', PGO_MAX_SUBSCRIPTIONS_PER_USER: String(SUBSCRIPTION_LIMIT) });
@@ -32,7 +26,7 @@ describe('permissions from pgouser and pgorole Secrets', () => {
     await core.createNamespacedSecret({ namespace: 'pgo', body: secret('pgorole-viewer', { 'pgo-pgorole': 'true', rolename: 'viewer' }, { rolename: 'viewer', permissions: 'ShowCluster, ShowNamespace' }) });
     await core.createNamespacedSecret({ namespace: 'pgo', body: secret('pgouser-viewer', { 'pgo-pgouser': 'true', username: 'viewer' }, { username: 'viewer', password: 'viewer-password', roles: 'viewer', namespaces: 'pgouser1' }) });
     await t.gql('mutation { createCluster(input: { namespace: "pgouser2", name: "hidden" }) { workflowId } }');
-    await until(async () => (await t.gql<{ namespaces: string[] }>('{ namespaces }', {}, VIEWER)).status === 200, 'the viewer to be known');
+    await untilTrue(async () => (await t.gql<{ namespaces: string[] }>('{ namespaces }', {}, VIEWER)).status === 200, 'the viewer to be known');
   });
   after(() => t.dispose());
 
@@ -81,7 +75,7 @@ describe('permissions from pgouser and pgorole Secrets', () => {
 
   test('deleting the user\'s Secret takes effect without a restart', async () => {
     await core.deleteNamespacedSecret({ namespace: 'pgo', name: 'pgouser-viewer' });
-    await until(async () => (await t.gql('{ namespaces }', {}, VIEWER)).status === 401, 'the viewer to be refused');
+    await untilTrue(async () => (await t.gql('{ namespaces }', {}, VIEWER)).status === 401, 'the viewer to be refused');
   });
 
   test('a user holding the most subscriptions allowed is refused another until one ends', async () => {

@@ -14,3 +14,8 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
+
+/** Polls until a check holds. */
+export function untilTrue(check: () => Promise<boolean>, what: string, deadlineMs = WAIT_DEADLINE_MS): Promise<true> {
+  return until(async () => ((await check()) ? true : undefined), what, deadlineMs);
+}
