@@ -1,6 +1,7 @@
 /**
- * Conformance with the kubectl that ships on these machines (a dispatcher that runs the kubectl
- * matching the server's reported minor version), driven exactly as a person would.
+ * Conformance with unmodified kubectl, driven exactly as a person would: the one that ships on
+ * these machines (a dispatcher that runs the kubectl matching the server's reported minor version)
+ * and Debian's 1.20, which scripts/test-tools.sh unpacks under .tools/.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -10,18 +11,23 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { pgcluster } from '../support/fixtures.js';
-import { startTestServer } from '../support/embedded.js';
+import { REPO_ROOT, startTestServer } from '../support/embedded.js';
 import type { TestServer } from '../support/embedded.js';
 
 const run = promisify(execFile);
 
-describe('kubectl against the embedded server', () => {
+const KUBECTLS = [
+  { name: 'the dispatched kubectl', binary: 'kubectl' },
+  { name: "Debian's kubectl 1.20", binary: join(REPO_ROOT, '.tools/debian-kubectl/usr/bin/kubectl') },
+];
+
+for (const { name, binary } of KUBECTLS) describe(`${name} against the embedded server`, () => {
   let t: TestServer;
   let cacheDir: string;
   let manifest: string;
 
   function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-    return run('kubectl', ['--kubeconfig', t.server.kubeconfigPath, '--cache-dir', cacheDir, ...args], { timeout: 60_000 });
+    return run(binary, ['--kubeconfig', t.server.kubeconfigPath, '--cache-dir', cacheDir, ...args], { timeout: 60_000 });
   }
 
   before(async () => {
@@ -83,7 +89,7 @@ describe('kubectl against the embedded server', () => {
   });
 
   test('kubectl get -w sees ADDED, MODIFIED and DELETED', async () => {
-    const watcher = spawn('kubectl', ['--kubeconfig', t.server.kubeconfigPath, '--cache-dir', cacheDir, 'get', 'configmaps', '-n', 'pgouser1', '-w', '--output-watch-events']);
+    const watcher = spawn(binary, ['--kubeconfig', t.server.kubeconfigPath, '--cache-dir', cacheDir, 'get', 'configmaps', '-n', 'pgouser1', '-w', '--output-watch-events']);
     let out = '';
     watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -114,7 +120,7 @@ describe('kubectl against the embedded server', () => {
     assert.match(stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/pgclusters\.crunchydata\.com/);
   });
 
-  test('kubectl create namespace works with the dispatched kubectl', async () => {
+  test('kubectl create namespace creates it', async () => {
     const { stdout } = await kubectl('create', 'namespace', 'made-by-kubectl');
     assert.match(stdout, /namespace\/made-by-kubectl created/);
   });
