@@ -88,7 +88,12 @@ export class BackupController implements Controller {
       image: `${this.settings.ccpImagePrefix}/crunchy-backup:${backup.spec.ccpimagetag || this.settings.ccpImageTag}`,
       serviceAccount: 'pgo-default',
       labels: { [LABELS.pgbackup]: 'true' },
-      env: { BACKUP_HOST: backup.spec.backuphost, BACKUP_OPTS: backup.spec.backupopts, BACKUP_PORT: backup.spec.backupport, BACKUP_USER_SECRET: backup.spec.backupusersecret, BACKUP_PVC: pvcName },
+      env: { BACKUP_HOST: backup.spec.backuphost, BACKUP_OPTS: backup.spec.backupopts, BACKUP_PORT: backup.spec.backupport },
+      secretEnv: [
+        { name: 'BACKUP_USER', secret: backup.spec.backupusersecret, key: 'username' },
+        { name: 'BACKUP_PASS', secret: backup.spec.backupusersecret, key: 'password' },
+      ],
+      volumes: [{ name: 'pgdata', mountPath: '/pgdata', claim: pvcName }],
     });
   }
 }

@@ -73,7 +73,7 @@ export class TaskController implements Controller {
       case TASK_TYPES.failover:
         return this.failoverTasks.failover(task);
       case TASK_TYPES.pgdump:
-        return this.jobs.jobTask(task, this.jobs.pgdumpJob(task));
+        return this.jobs.pgdump(task);
       case TASK_TYPES.backrestRestore:
         return this.backrestTasks.restore(task);
       case TASK_TYPES.pgrestore:

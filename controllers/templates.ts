@@ -206,6 +206,22 @@ export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeO
   };
 }
 
+/** A variable read from a Secret's key. */
+export interface SecretEnv {
+  name: string;
+  secret: string;
+  key: string;
+}
+
+/** A volume a Job's container mounts: a PersistentVolumeClaim, a Secret, or (neither) an emptyDir. */
+export interface JobVolume {
+  name: string;
+  mountPath: string;
+  claim?: string;
+  secret?: string;
+  readOnly?: boolean;
+}
+
 export interface JobInput {
   namespace: string;
   name: string;
@@ -214,27 +230,54 @@ export interface JobInput {
   serviceAccount: string;
   labels: Record<string, string>;
   env: Record<string, string>;
+  secretEnv?: SecretEnv[];
+  volumes?: JobVolume[];
+  command?: string[];
   annotations?: Record<string, string>;
+  /** Labels on the pod only, beside the Job's. */
+  podLabels?: Record<string, string>;
+  /** 4.2.4 gave most Jobs 0 (one try); the pg_restore Job kept Kubernetes' default. */
+  backoffLimit?: number;
 }
+
+/** Kubernetes' own default, for the Jobs 4.2.4 left without a backoffLimit. */
+export const KUBERNETES_DEFAULT_BACKOFF_LIMIT = 6;
 
 export function job(input: JobInput): KubeObject {
   const labels = { [LABELS.vendor]: VENDOR, [LABELS.pgCluster]: input.cluster, ...input.labels };
+  const volumes = input.volumes ?? [];
+  const container: Record<string, unknown> = {
+    name: 'job',
+    image: input.image,
+    ...(input.command ? { command: input.command } : {}),
+    env: [...Object.entries(input.env).map(([name, value]) => ({ name, value })), ...(input.secretEnv ?? []).map((e) => secretEnv(e.name, e.secret, e.key))],
+  };
+  if (volumes.length > 0) container.volumeMounts = volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) }));
+  const podSpec: Record<string, unknown> = { serviceAccountName: input.serviceAccount, restartPolicy: 'Never', containers: [container] };
+  if (volumes.length > 0) podSpec.volumes = volumes.map(podVolume);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: input.name, namespace: input.namespace, labels, ...(input.annotations ? { annotations: input.annotations } : {}) },
     spec: {
-      backoffLimit: 0,
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: input.serviceAccount,
-          restartPolicy: 'Never',
-          containers: [{ name: 'job', image: input.image, env: Object.entries(input.env).map(([name, value]) => ({ name, value })) }],
-        },
-      },
+      backoffLimit: input.backoffLimit ?? 0,
+      template: { metadata: { labels: { ...labels, ...input.podLabels } }, spec: podSpec },
     },
   };
+}
+
+function podVolume(v: JobVolume): Record<string, unknown> {
+  if (v.claim !== undefined) return { name: v.name, persistentVolumeClaim: { claimName: v.claim, ...(v.readOnly ? { readOnly: true } : {}) } };
+  if (v.secret !== undefined) return { name: v.name, secret: { secretName: v.secret, defaultMode: 511 } };
+  return { name: v.name, emptyDir: {} };
+}
+
+/** A pgBackRest restore Job's volumes: the target PVC, and the repository's SSH Secret of the cluster whose repository it reads. */
+export function restoreVolumes(toPvc: string, repoCluster: string): JobVolume[] {
+  return [
+    { name: 'pgdata', mountPath: '/pgdata', claim: toPvc },
+    { name: 'sshd', mountPath: '/sshd', secret: names.backrestRepoSecret(repoCluster), readOnly: true },
+  ];
 }
 
 /** An environment variable read from a Secret's key. */
@@ -246,14 +289,14 @@ export interface PsqlJobInput {
   /** Plain variables beside the connection ones (the SQL, a URL …). */
   env?: Record<string, string>;
   /** Variables from Secrets, beside PGPASSWORD. */
-  secretEnv?: { name: string; secret: string; key: string }[];
+  secretEnv?: SecretEnv[];
   /** The bash script that runs psql; PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD already reach the primary as postgres. */
   script: string;
 }
 
 /** A Job that runs psql as postgres against the cluster's primary Service, in the cluster's own image. */
 export function primaryPsqlJob(cluster: Pgcluster, settings: PgoSettings, input: PsqlJobInput): KubeObject {
-  const spec = job({
+  return job({
     namespace: cluster.metadata.namespace ?? '',
     name: input.name,
     cluster: cluster.metadata.name,
@@ -261,12 +304,9 @@ export function primaryPsqlJob(cluster: Pgcluster, settings: PgoSettings, input:
     serviceAccount: 'pgo-default',
     labels: input.labels,
     env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: 'postgres', PGUSER: 'postgres', ...input.env },
+    secretEnv: [{ name: 'PGPASSWORD', secret: cluster.spec.rootsecretname || names.rootSecret(cluster.metadata.name), key: 'password' }, ...(input.secretEnv ?? [])],
+    command: ['bash', '-ceu', input.script],
   });
-  const container = (spec.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0];
-  container.command = ['bash', '-ceu', input.script];
-  const fromSecrets = [{ name: 'PGPASSWORD', secret: cluster.spec.rootsecretname || names.rootSecret(cluster.metadata.name), key: 'password' }, ...(input.secretEnv ?? [])];
-  (container.env as Record<string, unknown>[]).push(...fromSecrets.map((e) => secretEnv(e.name, e.secret, e.key)));
-  return spec;
 }
 
 export interface PgbouncerCredentials {

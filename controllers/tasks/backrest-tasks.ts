@@ -7,7 +7,7 @@ import { CONFIGMAPS, DEPLOYMENTS, JOBS, PVCS } from '../../src/kube/resources.js
 import { ensure, recordEvent, tolerateMissing, withOwner } from '../kube-helpers.js';
 import type { ReconcileResult } from '../runtime.js';
 import { backupTask } from '../backup-tasks.js';
-import { pgDeployment, pvc, validUserLabels } from '../templates.js';
+import { pgDeployment, pvc, restoreVolumes, validUserLabels } from '../templates.js';
 import { jobState, PREVIOUS_JOB_WAIT_MS, suffixOf, TaskKit } from './task-kit.js';
 /** Our addition to the restore task's parameters: the name of its Job. */
 export const RESTORE_JOB_PARAMETER = 'backrest-restore-job';
@@ -110,6 +110,8 @@ export class BackrestTasks extends TaskKit {
         image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
         serviceAccount: 'pgo-backrest',
         labels: { [LABELS.backrestRestore]: 'true', 'backrest-restore-to-pvc': toPvc, [LABELS.workflowId]: p[LABELS.workflowId] ?? '' },
+        podLabels: { [LABELS.serviceName]: clusterName },
+        volumes: restoreVolumes(toPvc, clusterName),
         env: { COMMAND_OPTS: p['backrest-restore-opts'] ?? '', PITR_TARGET: p['backrest-pitr-target'] ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${toPvc}`, PGBACKREST_REPO1_HOST: names.repoDeployment(clusterName), PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix' },
       });
       await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restoreJobCreated);

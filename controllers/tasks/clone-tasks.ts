@@ -7,7 +7,7 @@ import { generateSshKeyPair } from '../../src/domain/ssh-keys.js';
 import { taskObject } from '../../src/domain/task-factory.js';
 import { JOBS, PVCS, SECRETS } from '../../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing } from '../kube-helpers.js';
-import { pvc } from '../templates.js';
+import { pvc, restoreVolumes } from '../templates.js';
 import { jobState, now, suffixOf, TaskKit } from './task-kit.js';
 
 export class CloneTasks extends TaskKit {
@@ -50,6 +50,11 @@ export class CloneTasks extends TaskKit {
         image: `${this.settings.pgoImagePrefix}/pgo-backrest-repo-sync:${this.settings.pgoImageTag}`,
         serviceAccount: 'pgo-backrest',
         labels: { 'pgo-clone-step-1': 'true', [LABELS.workflowId]: p.workflowid ?? '' },
+        podLabels: { [LABELS.serviceName]: target },
+        volumes: [
+          { name: 'backrestrepo', mountPath: '/backrestrepo', claim: `${target}-pgbr-repo` },
+          { name: 'sshd', mountPath: '/sshd', secret: names.backrestRepoSecret(source.metadata.name), readOnly: true },
+        ],
         annotations: { 'clone-source-cluster-name': source.metadata.name, 'clone-target-cluster-name': target },
         env: { PGBACKREST_REPO1_HOST: names.repoDeployment(source.metadata.name), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(source.metadata.name)}`, NEW_PGBACKREST_REPO: `/backrestrepo/${names.repoDeployment(target)}` },
       });
@@ -84,6 +89,8 @@ export class CloneTasks extends TaskKit {
         image: `${this.settings.pgoImagePrefix}/pgo-backrest-restore:${this.settings.pgoImageTag}`,
         serviceAccount: 'pgo-backrest',
         labels: { [LABELS.backrestRestore]: 'true', 'pgo-clone-step-2': 'true', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '' },
+        podLabels: { [LABELS.serviceName]: target },
+        volumes: restoreVolumes(target, target),
         annotations: { 'clone-source-cluster-name': p.sourceClusterName ?? '', 'clone-target-cluster-name': target },
         env: { COMMAND_OPTS: '--delta', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${target}`, PGBACKREST_REPO1_HOST: names.repoDeployment(target), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(target)}` },
       });

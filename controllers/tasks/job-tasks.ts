@@ -5,16 +5,33 @@ import type { Pgtask } from '../../src/domain/custom-resources.js';
 import { JOBS, PVCS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure } from '../kube-helpers.js';
-import { job, pvc } from '../templates.js';
+import { names } from '../../src/domain/naming.js';
+import { job, KUBERNETES_DEFAULT_BACKOFF_LIMIT, pvc } from '../templates.js';
+import type { SecretEnv } from '../templates.js';
 import { jobState, now, suffixOf, TASK_LABEL, TaskKit } from './task-kit.js';
 
+/** The `<PREFIX>_USER` / `<PREFIX>_PASS` pair 4.2.4's dump and restore Jobs read from a user Secret. */
+function userAndPassword(prefix: string, secret: string): SecretEnv[] {
+  return [
+    { name: `${prefix}_USER`, secret, key: 'username' },
+    { name: `${prefix}_PASS`, secret, key: 'password' },
+  ];
+}
+
 export class JobTasks extends TaskKit {
-  pgdumpJob(task: Pgtask): KubeObject | undefined {
+  /** pg_dump (reference §5.9): the dump PVC if missing, then a Job writing to it. */
+  async pgdump(task: Pgtask): Promise<void> {
     const p = task.spec.parameters ?? {};
     const cluster = this.cluster(task);
-    if (!cluster) return undefined;
+    if (!cluster) return;
+    const ns = task.metadata.namespace ?? '';
+    const claimName = p['pvc-name'] || names.pgdumpPvc(cluster.metadata.name);
+    const claim = pvc(ns, p['pgdump-host'] || cluster.metadata.name, claimName, task.spec.storagespec ?? cluster.spec.BackrestStorage);
+    // Only before the Job is submitted: a backup delete removes the PVC of a finished dump.
+    if (claim && !task.spec.status) await ensure(this.ctx, PVCS, claim);
+    const user = p['pgdump-user'] || names.rootSecret(cluster.metadata.name);
     const name = `backup-${cluster.metadata.name}-pgdump-${suffixOf(task)}`;
-    return job({
+    await this.jobTask(task, job({
       namespace: task.metadata.namespace ?? '',
       name,
       cluster: cluster.metadata.name,
@@ -22,7 +39,9 @@ export class JobTasks extends TaskKit {
       serviceAccount: 'pgo-default',
       labels: { [LABELS.pgdump]: 'true', [TASK_LABEL]: task.metadata.name },
       env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
-    });
+      secretEnv: userAndPassword('PGDUMP', user),
+      volumes: [{ name: 'pgdata', mountPath: '/pgdata', claim: claimName }],
+    }));
   }
 
   pgrestoreJob(task: Pgtask): KubeObject | undefined {
@@ -38,6 +57,9 @@ export class JobTasks extends TaskKit {
       serviceAccount: 'pgo-default',
       labels: { [LABELS.pgrestore]: 'true', [TASK_LABEL]: task.metadata.name },
       env: { PGRESTORE_HOST: clusterName, PGRESTORE_DB: p['pgrestore-db'] ?? 'postgres', PG_PRIMARY_PORT: '5432', PGRESTORE_CUSTOM_OPTS: p['pgrestore-opts'] ?? '', PGRESTORE_BACKUP_TIMESTAMP: p['pgrestore-pitr-target'] ?? '' },
+      secretEnv: userAndPassword('PGRESTORE', p['pgrestore-user'] || names.rootSecret(clusterName)),
+      volumes: [{ name: 'pgdata', mountPath: '/pgdata', claim: fromPvc, readOnly: true }],
+      backoffLimit: KUBERNETES_DEFAULT_BACKOFF_LIMIT,
     });
   }
 
@@ -58,6 +80,10 @@ export class JobTasks extends TaskKit {
       serviceAccount: 'pgo-default',
       labels: { 'pgo-pgbasebackup-restore': 'true', [TASK_LABEL]: task.metadata.name },
       env: { BACKUP_PATH: p['pgbasebackup-restore-backup-path'] ?? '', BACKUP_PVC: p['pgbasebackup-restore-from-pvc'] ?? '', RESTORE_PVC: toPvc },
+      volumes: [
+        { name: 'pgdata', mountPath: '/pgdata', claim: toPvc },
+        { name: 'backup', mountPath: '/backup', claim: p['pgbasebackup-restore-from-pvc'] ?? '' },
+      ],
     });
     const existed = this.ctx.cache.list(JOBS, ns).some((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
     await this.jobTask(task, spec);

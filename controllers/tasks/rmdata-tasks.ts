@@ -1,4 +1,5 @@
 /** Removal tasks: delete-data for clusters and replicas, delete-backups (reference §5.5, §5.6, §7.11). */
+import { isBackupJob } from '../../src/domain/backup-service.js';
 import { LABELS, SPEC_STATUS, TASK_TYPES } from '../../src/domain/constants.js';
 import { PGCLUSTER, PGREPLICA, PGTASK } from '../../src/domain/custom-resources.js';
 import type { Pgtask } from '../../src/domain/custom-resources.js';
@@ -40,7 +41,8 @@ export class RmdataTasks extends TaskKit {
         }),
       );
       const cluster = this.ctx.cache.get(PGCLUSTER, ns, clusterName);
-      if (cluster) await recordEvent(this.ctx, cluster, 'Normal', p['is-replica'] === 'true' ? 'ScaleDownCluster' : 'DeleteCluster', `rmdata for ${p['replica-name'] || clusterName} started`);
+      const what = p['is-backup'] === 'true' ? `the backups of ${clusterName}` : p['replica-name'] || clusterName;
+      if (cluster) await recordEvent(this.ctx, cluster, 'Normal', p['is-replica'] === 'true' ? 'ScaleDownCluster' : 'DeleteCluster', `rmdata for ${what} started`);
       return;
     }
     const run = this.ctx.cache.get(JOBS, ns, jobName) ?? (await this.ctx.writer.read(JOBS, ns, jobName));
@@ -55,7 +57,8 @@ export class RmdataTasks extends TaskKit {
       await this.setProgress(task, SPEC_STATUS.jobError, `job ${run.metadata.name} failed: ${state.reason}`);
       return;
     }
-    if (p['is-replica'] === 'true') await this.removeReplica(ns, clusterName, p['replica-name'] ?? '', p['delete-data'] === 'true');
+    if (p['is-backup'] === 'true') await this.removeBackups(ns, clusterName);
+    else if (p['is-replica'] === 'true') await this.removeReplica(ns, clusterName, p['replica-name'] ?? '', p['delete-data'] === 'true');
     else await this.removeCluster(ns, clusterName, p['delete-data'] !== 'false', p['delete-backups'] !== 'false');
     await this.ctx.writer.deleteIfExists(JOBS, ns, run.metadata.name);
     await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
@@ -71,6 +74,12 @@ export class RmdataTasks extends TaskKit {
     if (deleteData) await this.ctx.writer.deleteIfExists(PVCS, ns, replica);
     const remaining = this.ctx.cache.byCluster(PGREPLICA, ns, cluster).filter((r) => r.metadata.name !== replica);
     if (remaining.length === 0) await this.ctx.writer.deleteIfExists(SERVICES, ns, names.replicaService(cluster));
+  }
+
+  /** Legacy backup delete (`is-backup=true`, reference §7.11): the backup Jobs and the pg_dump PVC, nothing else. */
+  async removeBackups(ns: string, cluster: string): Promise<void> {
+    await this.deleteAll(JOBS, ns, this.ctx.cache.byCluster(JOBS, ns, cluster).filter(isBackupJob));
+    await this.ctx.writer.deleteIfExists(PVCS, ns, names.pgdumpPvc(cluster));
   }
 
   /** The rmdata steps in 4.2.4's order (reference §7.11). */

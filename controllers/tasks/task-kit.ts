@@ -80,12 +80,17 @@ export class TaskKit {
     await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, namespace, name, { spec: { parameters: { [step]: now() } } }));
   }
 
-  /** A task carried out by one Job: create it once, then mirror its status (reference §4.7 rule 4). */
+  /**
+   * A task carried out by one Job: create it once, then mirror its status (reference §4.7 rule 4).
+   * A task whose status has moved on but whose Job is gone had its Job removed (a backup delete,
+   * a person): running it again would redo the work, so nothing happens.
+   */
   async jobTask(task: Pgtask, spec: KubeObject | undefined): Promise<void> {
     if (!spec) return;
     const ns = task.metadata.namespace ?? '';
     const existing = this.ctx.cache.list(JOBS, ns).find((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
     if (!existing) {
+      if (task.spec.status) return;
       await ensure(this.ctx, JOBS, spec);
       await this.setProgress(task, 'Backup Job Submitted');
       return;

@@ -102,7 +102,7 @@ function nodeLabelParameters(nodeLabel: string | undefined): Record<string, stri
 }
 
 /** Backup Jobs as 4.2.4's backup delete found them: pgBackRest, pg_dump and pg_basebackup Jobs. */
-function isBackupJob(job: KubeObject): boolean {
+export function isBackupJob(job: KubeObject): boolean {
   const l = job.metadata.labels ?? {};
   return l[LABELS.backrestJob] === 'true' || l[LABELS.pgdump] === 'true' || l[LABELS.pgbackup] === 'true';
 }

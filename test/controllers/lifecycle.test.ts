@@ -184,6 +184,37 @@ describe('the life of a cluster', () => {
       if (Date.now() > deadline) assert.fail(`pgdump task status: ${task.spec.status}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'backup-hippo-pgdump-pvc' });
+    assert.equal(claim.metadata?.labels?.['pg-cluster'], 'hippo');
+    const [run] = (await t.kc.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: NS, labelSelector: 'pgdump=true' })).items;
+    const pod = JSON.parse(JSON.stringify(run.spec?.template.spec)) as k8s.V1PodSpec;
+    assert.deepEqual(pod?.volumes, [{ name: 'pgdata', persistentVolumeClaim: { claimName: 'backup-hippo-pgdump-pvc' } }]);
+    assert.deepEqual(pod?.containers[0].volumeMounts, [{ name: 'pgdata', mountPath: '/pgdata' }]);
+    const fromSecret = pod?.containers[0].env?.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key]);
+    assert.deepEqual(fromSecret, [['PGDUMP_USER', 'hippo-postgres-secret', 'username'], ['PGDUMP_PASS', 'hippo-postgres-secret', 'password']]);
+  });
+
+  test('a legacy backup-delete rmdata task removes the backup Jobs and the pg_dump PVC and keeps the cluster', async () => {
+    const batch = t.kc.makeApiClient(k8s.BatchV1Api);
+    const backupJobs = async () => (await batch.listNamespacedJob({ namespace: NS, labelSelector: 'pg-cluster=hippo' })).items.map((j) => j.metadata?.labels ?? {}).filter((l) => l['pgdump'] === 'true' || l['pgo-backrest-job'] === 'true' || l['pgbackup'] === 'true');
+    assert.ok((await backupJobs()).length > 0, 'the earlier backups left Jobs');
+    await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'backup-hippo-pgdump-pvc' });
+    await custom.createNamespacedCustomObject({
+      ...CR,
+      plural: 'pgtasks',
+      body: {
+        apiVersion: 'crunchydata.com/v1',
+        kind: 'Pgtask',
+        metadata: { name: 'hippo-rmdata-backup', labels: { 'pg-cluster': 'hippo', pgrmdata: 'true' } },
+        spec: { name: 'hippo-rmdata-backup', tasktype: 'delete-data', parameters: { 'delete-data': 'true', 'delete-backups': 'true', 'is-replica': 'false', 'is-backup': 'true', 'pg-cluster': 'hippo', 'replica-name': '', 'crunchy-pgha-scope': '' } },
+      },
+    });
+    await untilTrue(async () => (await names(custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', labelSelector: 'pgrmdata=true' }) as Promise<{ items: { metadata?: { name?: string } }[] }>)).length === 0, 'the rmdata task to finish');
+    assert.deepEqual(await backupJobs(), []);
+    await assert.rejects(core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'backup-hippo-pgdump-pvc' }), (e: { code?: number }) => e.code === 404);
+    const cluster = await view('hippo');
+    assert.equal(cluster?.state, 'INITIALIZED');
+    assert.ok((await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))).includes('hippo'), 'the primary PVC stays');
   });
 
   test('a legacy pg_basebackup runs, records its path and completes its workflow', async () => {
