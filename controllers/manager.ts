@@ -28,7 +28,10 @@ export interface ManagerOptions {
   runner?: RunnerOptions;
   metrics?: Metrics;
   onLeadership?: (leading: boolean) => void;
+  /** A reconcile that threw; the runtime retries it with backoff. */
   onError?: (error: unknown) => void;
+  /** A Lease read or write that failed; the elector tries again on its next tick. */
+  onElectionError?: (error: unknown) => void;
 }
 
 export class ControllerManager {
@@ -42,7 +45,7 @@ export class ControllerManager {
       ...options.election,
       onStartedLeading: () => this.serialize(() => this.startControllers()),
       onStoppedLeading: () => this.serialize(() => this.stopControllers()),
-      ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.onElectionError ? { onError: options.onElectionError } : {}),
     });
   }
 

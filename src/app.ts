@@ -99,6 +99,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     leaseNamespace: config.operatorNamespace,
     onLeadership: (leading) => log.info({ identity: manager.identity }, leading ? 'leading: controllers started' : 'no longer leading: controllers stopped'),
     onError: (error) => log.warn({ err: error }, 'reconcile failed; retrying'),
+    onElectionError: (error) => log.warn({ err: error, lease: config.operatorNamespace }, 'leader election: lease update failed; retrying'),
   });
   // The simulated kubelet exists only beside the embedded API; a real cluster has real nodes.
   const runtime = embedded ? new NodeRuntime({ cache, hub: cache.hub, writer: runtimeWriter, delayMs: config.runtimeDelayMs, onError: (error) => log.warn({ err: error }, 'simulated node runtime error') }) : undefined;
