@@ -354,15 +354,22 @@ function optionSet(program: BackupProgram, text: string): OptionSet {
   return program === 'pg_dump' && text.includes('--dump-all') ? OPTION_SETS.pg_dumpall : OPTION_SETS[program];
 }
 
+/** 4.2.4's first check of any backup options, whatever the program: flags, and not only dashes. */
+export function optionsSyntaxProblem(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  if (!trimmed.startsWith('-')) return "bad flag syntax. Backup options must start with '-' or '--'";
+  if (text.replace(/-/g, '').trim() === '') return 'bad flag syntax. No backup options provided';
+  return undefined;
+}
+
 /**
  * The problem 4.2.4 found with these options for this program, or undefined when they pass.
  * Several value problems are answered together, one a line, in the order of the flags' names.
  */
 export function backupOptionsProblem(program: BackupProgram, text: string): string | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '') return undefined;
-  if (!trimmed.startsWith('-')) return "bad flag syntax. Backup options must start with '-' or '--'";
-  if (text.replace(/-/g, '').trim() === '') return 'bad flag syntax. No backup options provided';
+  const syntax = optionsSyntaxProblem(text);
+  if (syntax !== undefined || text.trim() === '') return syntax;
   const set = optionSet(program, text);
   let given: Given;
   try {

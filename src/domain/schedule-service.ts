@@ -16,7 +16,7 @@ import { LabelSelectorError, parseLabelSelector } from '../kube/label-selector.j
 import type { LabelSelector } from '../kube/label-selector.js';
 import { isJsonObject } from '../json.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { backrestStorageTypeProblem, backupOptionsProblem } from './backup-options.js';
+import { backrestStorageTypeProblem, backupOptionsProblem, optionsSyntaxProblem } from './backup-options.js';
 import type { ClusterService, ClusterTarget } from './cluster-service.js';
 import { ALL, LABELS, USER_LABELS } from './constants.js';
 import type { Caller, ServiceContext } from './context.js';
@@ -104,9 +104,7 @@ const goMarshal = (value: unknown): string => JSON.stringify(value).replace(/[<>
 function optionsProblem(type: ScheduleType, options: string): string | undefined {
   if (type === 'pgbackrest') return backupOptionsProblem('pgbackrest-backup', options);
   if (options.trim() === '') return undefined;
-  if (!options.trim().startsWith('-')) return "bad flag syntax. Backup options must start with '-' or '--'";
-  if (options.replace(/-/g, '').trim() === '') return 'bad flag syntax. No backup options provided';
-  return 'Request type not recognized. Unable to create struct for backup opts';
+  return optionsSyntaxProblem(options) ?? 'Request type not recognized. Unable to create struct for backup opts';
 }
 
 const describe = (value: JsonValue): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value);
