@@ -6,6 +6,8 @@
 
 export const GRAPHQL_CODES = {
   badUserInput: 'BAD_USER_INPUT',
+  /** Apollo's code for a request that is not a usable GraphQL request (no query, a persisted-query hash that does not match …). */
+  badRequest: 'BAD_REQUEST',
   notFound: 'NOT_FOUND',
   alreadyExists: 'ALREADY_EXISTS',
   conflict: 'CONFLICT',

@@ -59,6 +59,11 @@ const noSubscriptionPlugin: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+function isClientStatus(http: unknown): boolean {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 export class GraphqlHttpHandler {
   private readonly apollo: ApolloServer<GraphQLContext>;
 
@@ -77,6 +82,10 @@ export class GraphqlHttpHandler {
         if (error instanceof GraphQLError) {
           const coded = codedError(error);
           if (coded !== error) return coded.toJSON();
+        }
+        // Apollo answers some caller mistakes (a persisted-query hash that does not match its query) with a 4xx but no code.
+        if (formatted.extensions?.code === GRAPHQL_CODES.internal && error instanceof GraphQLError && isClientStatus(error.extensions.http)) {
+          return { ...formatted, extensions: { ...formatted.extensions, code: GRAPHQL_CODES.badRequest } };
         }
         if (formatted.extensions?.code === GRAPHQL_CODES.internal) options.onError?.(error);
         // Apollo re-codes every validation error; the depth rule's own code says more.

@@ -81,6 +81,15 @@ describe('schema and limits', () => {
     assert.match(res.text, /BAD_USER_INPUT/);
   });
 
+  test('a persisted query whose hash does not match its text is a 400 with BAD_REQUEST', async () => {
+    const body = { query: '{ version { pgoVersion } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } };
+    const res = await t.post('/graphql', JSON.stringify(body), { 'Content-Type': 'application/json', Authorization: t.authorization });
+    assert.equal(res.status, 400);
+    const answer = JSON.parse(res.text) as { errors: { message: string; extensions: { code: string } }[] };
+    assert.equal(answer.errors[0].extensions.code, 'BAD_REQUEST');
+    assert.match(answer.errors[0].message, /sha does not match/);
+  });
+
   test('the explorer page and its scripts are served by the server itself', async () => {
     const page = await get(t, '/graphql', { Accept: 'text/html', Authorization: t.authorization });
     assert.equal(page.status, 200);
