@@ -1,3 +1,5 @@
+import { Cron } from 'croner';
+
 /**
  * The cron expressions pgo-scheduler 4.2.4 accepted (robfig/cron v3, standard five-field parser:
  * minute, hour, day of month, month, day of week; names for months and weekdays; `*` or `?`,
@@ -100,4 +102,36 @@ export function cronProblem(spec: string): string | undefined {
     if (error instanceof CronError) return error.message;
     throw error;
   }
+}
+
+/** The zone prefix robfig/cron accepted, and the five fields after it. */
+function splitZone(spec: string): { zone: string | undefined; fields: string[] } {
+  if (!spec.startsWith('TZ=') && !spec.startsWith('CRON_TZ=')) return { zone: undefined, fields: spec.trim().split(/\s+/) };
+  const space = spec.indexOf(' ');
+  return { zone: spec.slice(spec.indexOf('=') + 1, space), fields: spec.slice(space).trim().split(/\s+/) };
+}
+
+/** robfig's readings that croner spells differently: `?` is `*`, and `N/step` runs from N to the field's maximum. */
+function toCroner(text: string, field: Field): string {
+  return text
+    .split(',')
+    .map((part) => {
+      const [range, step] = part.split('/');
+      if (range === '?') return step === undefined ? '*' : `*/${step}`;
+      if (step !== undefined && !range.includes('-') && range !== '*') return `${range}-${field.max}/${step}`;
+      return part;
+    })
+    .join(',');
+}
+
+/**
+ * When pgo-scheduler would next run this expression after `after` (in its zone, UTC when it names
+ * none, as the scheduler's pod ran), or undefined when it never would.
+ */
+export function nextRun(spec: string, after: Date): Date | undefined {
+  const problem = cronProblem(spec);
+  if (problem !== undefined) throw new Error(`cron expression ${JSON.stringify(spec)}: ${problem}`);
+  const { zone, fields } = splitZone(spec);
+  const pattern = fields.map((text, i) => toCroner(text, FIELDS[i])).join(' ');
+  return new Cron(pattern, { paused: true, timezone: zone ?? 'UTC' }).nextRun(after) ?? undefined;
 }

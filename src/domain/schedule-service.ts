@@ -1,8 +1,8 @@
 /**
  * Schedules, stored as pgo 4.2.4 stored them: one ConfigMap per schedule, labelled
  * `crunchy-scheduler=true` and `pg-cluster=<cluster>`, holding under its own name the JSON of the
- * schedule (apiserver/scheduleservice PgScheduleSpec). pgo-scheduler read those ConfigMaps and ran
- * them; running them is not this service's part. Deleting a cluster deletes its schedules with its
+ * schedule (apiserver/scheduleservice PgScheduleSpec). controllers/schedule-controller.ts runs them
+ * as pgo-scheduler did. Deleting a cluster deletes its schedules with its
  * other ConfigMaps.
  *
  * Where 4.2.4 left a check to pgo-scheduler (which skipped what it could not run) this service
@@ -14,8 +14,6 @@ import type { KubeObject } from '../kube/resources.js';
 import { KubeApiError } from '../kube/writer.js';
 import { LabelSelectorError, parseLabelSelector } from '../kube/label-selector.js';
 import type { LabelSelector } from '../kube/label-selector.js';
-import { isJsonObject } from '../json.js';
-import type { JsonObject, JsonValue } from '../json.js';
 import { backrestStorageTypeProblem, backupOptionsProblem, optionsSyntaxProblem } from './backup-options.js';
 import type { ClusterService, ClusterTarget } from './cluster-service.js';
 import { ALL, LABELS, USER_LABELS } from './constants.js';
@@ -23,11 +21,12 @@ import type { Caller, ServiceContext } from './context.js';
 import { assertNamespace, fromKubeError, timestamp } from './context.js';
 import { cronProblem } from './cron.js';
 import { PGPOLICY } from './custom-resources.js';
+import { compact, decodeScheduleSpec, goMarshal, isSchedule, SCHEDULE_LABEL } from './schedule-spec.js';
+import type { ScheduleSpec } from './schedule-spec.js';
 import type { Pgcluster } from './custom-resources.js';
 import { alreadyExists, invalid, notFound } from './errors.js';
 import { WriteBatch } from './write-batch.js';
 
-const SCHEDULE_LABEL = 'crunchy-scheduler';
 const SCHEDULE_TYPES = ['pgbackrest', 'pgbasebackup', 'policy'] as const;
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
 const BACKREST_BACKUP_TYPES = ['full', 'incr', 'diff'];
@@ -35,30 +34,6 @@ const BACKREST_BACKUP_TYPES = ['full', 'incr', 'diff'];
 const SCHEDULE_VERSION = 'v1';
 /** The container pgo-scheduler ran pgBackRest in. */
 const DATABASE_CONTAINER = 'database';
-
-/** PgScheduleSpec as 4.2.4 marshalled it: keys in its field order, `omitempty` strings left out. */
-export interface ScheduleSpec {
-  version: string;
-  name: string;
-  cluster: string;
-  created: string;
-  schedule: string;
-  namespace: string;
-  type: string;
-  pgbackrest: { deployment?: string; label?: string; container?: string; type?: string; storageType?: string; options?: string };
-  pgbasebackup: {
-    backupHost?: string;
-    backupPass?: string;
-    backupPort?: string;
-    backupUser?: string;
-    backupVolume?: string;
-    imagePrefix?: string;
-    imageTag?: string;
-    secret?: string;
-    securityContext: { fsgroup?: string; supplementalGroups?: string };
-  };
-  policy: { name?: string; database?: string; secret?: string; imagePrefix?: string; imageTag?: string };
-}
 
 export interface CreateScheduleInput {
   namespace: string;
@@ -92,60 +67,12 @@ export interface ScheduleQuery {
 
 const isScheduleType = (type: string): type is ScheduleType => (SCHEDULE_TYPES as readonly string[]).includes(type);
 
-/** `omitempty`: only the non-empty strings, in the order given. */
-function compact<T extends Record<string, string>>(fields: T): Partial<T> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== '')) as Partial<T>;
-}
-
-/** json.Marshal: HTML-sensitive characters escaped as Go escaped them. */
-const goMarshal = (value: unknown): string => JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /** 4.2.4 checked the options' syntax for every type but had an option set for pgBackRest only. */
 function optionsProblem(type: ScheduleType, options: string): string | undefined {
   if (type === 'pgbackrest') return backupOptionsProblem('pgbackrest-backup', options);
   if (options.trim() === '') return undefined;
   return optionsSyntaxProblem(options) ?? 'Request type not recognized. Unable to create struct for backup opts';
 }
-
-const describe = (value: JsonValue): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value);
-
-/** Reads the string fields of one struct as encoding/json did: absent or null is '', another type an error. */
-function strings<K extends string>(object: JsonObject, keys: readonly K[], struct: string): Record<K, string> {
-  const out = {} as Record<K, string>;
-  for (const key of keys) {
-    const value = object[key];
-    if (value !== undefined && value !== null && typeof value !== 'string') throw new Error(`json: cannot unmarshal ${describe(value)} into Go struct field ${struct}.${key} of type string`);
-    out[key] = typeof value === 'string' ? value : '';
-  }
-  return out;
-}
-
-function nested(object: JsonObject, key: string, struct: string): JsonObject {
-  const value = object[key];
-  if (value === undefined || value === null) return {};
-  if (!isJsonObject(value)) throw new Error(`json: cannot unmarshal ${describe(value)} into Go struct field PgScheduleSpec.${key} of type scheduleservice.${struct}`);
-  return value;
-}
-
-/** The stored JSON read back into a ScheduleSpec; throws an Error worded as encoding/json's. */
-function decodeSpec(text: string): ScheduleSpec {
-  if (text.trim() === '') throw new Error('unexpected end of JSON input');
-  const value = JSON.parse(text) as JsonValue;
-  if (value === null) return decodeSpec('{}');
-  if (!isJsonObject(value)) throw new Error(`json: cannot unmarshal ${describe(value)} into Go value of type scheduleservice.PgScheduleSpec`);
-  const base = nested(value, 'pgbasebackup', 'PGBaseBackup');
-  return {
-    ...strings(value, ['version', 'name', 'cluster', 'created', 'schedule', 'namespace', 'type'] as const, 'PgScheduleSpec'),
-    pgbackrest: compact(strings(nested(value, 'pgbackrest', 'PGBackRest'), ['deployment', 'label', 'container', 'type', 'storageType', 'options'] as const, 'PGBackRest')),
-    pgbasebackup: {
-      ...compact(strings(base, ['backupHost', 'backupPass', 'backupPort', 'backupUser', 'backupVolume', 'imagePrefix', 'imageTag', 'secret'] as const, 'PGBaseBackup')),
-      securityContext: compact(strings(nested(base, 'securityContext', 'SecurityContext'), ['fsgroup', 'supplementalGroups'] as const, 'SecurityContext')),
-    },
-    policy: compact(strings(nested(value, 'policy', 'Policy'), ['name', 'database', 'secret', 'imagePrefix', 'imageTag'] as const, 'Policy')),
-  };
-}
-
-const isSchedule = (configMap: KubeObject | undefined): configMap is KubeObject => configMap?.metadata.labels?.[SCHEDULE_LABEL] === 'true';
 
 export class ScheduleService {
   constructor(
@@ -195,7 +122,7 @@ export class ScheduleService {
       const name = configMap.metadata.name;
       const stored = ((configMap.data ?? {}) as Record<string, unknown>)[name];
       try {
-        return decodeSpec(typeof stored === 'string' ? stored : '');
+        return decodeScheduleSpec(typeof stored === 'string' ? stored : '');
       } catch (error) {
         throw invalid('schedule', `Could not parse schedule json ${name}: ${(error as Error).message}`);
       }

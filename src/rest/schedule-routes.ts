@@ -8,7 +8,8 @@
  */
 import type { ClusterTarget } from '../domain/cluster-service.js';
 import { DomainError } from '../domain/errors.js';
-import type { ScheduleQuery, ScheduleSpec } from '../domain/schedule-service.js';
+import type { ScheduleQuery } from '../domain/schedule-service.js';
+import type { ScheduleSpec } from '../domain/schedule-spec.js';
 import type { BenchmarkQuery, BenchmarkRun } from '../domain/benchmark-service.js';
 import { ALL, LABELS } from '../domain/constants.js';
 import { PGPOLICY } from '../domain/custom-resources.js';
