@@ -12,6 +12,7 @@ import { LeaderElector } from './leader-election.js';
 import type { LeaderElectionOptions } from './leader-election.js';
 import { PolicyController } from './policy-controller.js';
 import { ReplicaController } from './replica-controller.js';
+import { ScheduleController } from './schedule-controller.js';
 import { SqlTaskController } from './sql-task-controller.js';
 import { ControllerRunner } from './runtime.js';
 import type { ControllerMetrics, RunnerObserver, RunnerOptions } from './runtime.js';
@@ -93,7 +94,7 @@ export class ControllerManager {
       },
     };
     const onError = (controller: string, key: string, error: unknown): void => this.options.onError?.(Object.assign(error instanceof Error ? error : new Error(String(error)), { controller, key }));
-    const controllers = [new ClusterController(ctx, settings), new ReplicaController(ctx, settings), new TaskController(ctx, settings), new PolicyController(ctx), new SqlTaskController(ctx, settings), new BackupController(ctx, settings)];
+    const controllers = [new ClusterController(ctx, settings), new ReplicaController(ctx, settings), new TaskController(ctx, settings), new PolicyController(ctx), new SqlTaskController(ctx, settings), new BackupController(ctx, settings), new ScheduleController(ctx, settings)];
     this.runners = controllers.map((c) => new ControllerRunner(c, hub, { ...this.options.runner, onError, ...(observer ? { observer } : {}) }));
     this.options.metrics?.leader.set(1);
     for (const runner of this.runners) runner.start();

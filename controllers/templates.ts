@@ -213,12 +213,13 @@ export interface SecretEnv {
   key: string;
 }
 
-/** A volume a Job's container mounts: a PersistentVolumeClaim, a Secret, or (neither) an emptyDir. */
+/** A volume a Job's container mounts: a PersistentVolumeClaim, a Secret, a ConfigMap, or (none) an emptyDir. */
 export interface JobVolume {
   name: string;
   mountPath: string;
   claim?: string;
   secret?: string;
+  configMap?: string;
   readOnly?: boolean;
 }
 
@@ -269,6 +270,7 @@ export function job(input: JobInput): KubeObject {
 function podVolume(v: JobVolume): Record<string, unknown> {
   if (v.claim !== undefined) return { name: v.name, persistentVolumeClaim: { claimName: v.claim, ...(v.readOnly ? { readOnly: true } : {}) } };
   if (v.secret !== undefined) return { name: v.name, secret: { secretName: v.secret, defaultMode: 511 } };
+  if (v.configMap !== undefined) return { name: v.name, configMap: { name: v.configMap } };
   return { name: v.name, emptyDir: {} };
 }
 
@@ -290,11 +292,16 @@ export interface PsqlJobInput {
   env?: Record<string, string>;
   /** Variables from Secrets, beside PGPASSWORD. */
   secretEnv?: SecretEnv[];
-  /** The bash script that runs psql; PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD already reach the primary as postgres. */
+  volumes?: JobVolume[];
+  /** Log in with this Secret's `username` and `password` instead of as postgres. */
+  userSecret?: string;
+  /** The database PGDATABASE names; postgres by default. */
+  database?: string;
+  /** The bash script that runs psql; PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD already reach the primary. */
   script: string;
 }
 
-/** A Job that runs psql as postgres against the cluster's primary Service, in the cluster's own image. */
+/** A Job that runs psql (as postgres unless told otherwise) against the cluster's primary Service, in the cluster's own image. */
 export function primaryPsqlJob(cluster: Pgcluster, settings: PgoSettings, input: PsqlJobInput): KubeObject {
   return job({
     namespace: cluster.metadata.namespace ?? '',
@@ -303,8 +310,13 @@ export function primaryPsqlJob(cluster: Pgcluster, settings: PgoSettings, input:
     image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${cluster.spec.ccpimagetag}`,
     serviceAccount: 'pgo-default',
     labels: input.labels,
-    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: 'postgres', PGUSER: 'postgres', ...input.env },
-    secretEnv: [{ name: 'PGPASSWORD', secret: cluster.spec.rootsecretname || names.rootSecret(cluster.metadata.name), key: 'password' }, ...(input.secretEnv ?? [])],
+    env: { PGHOST: cluster.metadata.name, PGPORT: cluster.spec.port, PGDATABASE: input.database ?? 'postgres', ...(input.userSecret ? {} : { PGUSER: 'postgres' }), ...input.env },
+    secretEnv: [
+      ...(input.userSecret ? [{ name: 'PGUSER', secret: input.userSecret, key: 'username' }] : []),
+      { name: 'PGPASSWORD', secret: input.userSecret ?? (cluster.spec.rootsecretname || names.rootSecret(cluster.metadata.name)), key: 'password' },
+      ...(input.secretEnv ?? []),
+    ],
+    ...(input.volumes ? { volumes: input.volumes } : {}),
     command: ['bash', '-ceu', input.script],
   });
 }
