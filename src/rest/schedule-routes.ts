@@ -4,7 +4,7 @@
  * answer, refusals included, carries a Results list (empty, never null). As in 4.2.4, the
  * benchmark routes are guarded by the schedule permissions.
  *
- * Schedules are stored as 4.2.4 stored them, for a scheduler to run; this server does not run them.
+ * Schedules are stored as 4.2.4 stored them; controllers/schedule-controller.ts runs them.
  */
 import type { ClusterTarget } from '../domain/cluster-service.js';
 import { DomainError } from '../domain/errors.js';
