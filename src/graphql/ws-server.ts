@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, Kind, parse, print, specifiedRules, subscribe, validate } from 'graphql';
+import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, parse, print, specifiedRules, subscribe, validate } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -22,6 +22,8 @@ import { complexityError, depthRule } from './limits.js';
 export interface GraphqlWsOptions {
   schema: GraphQLSchema;
   maxSubscriptionsPerUser?: number;
+  /** Whether introspection is answered, as over HTTP. */
+  introspection: boolean;
   shared: SharedContext;
   authenticator: Authenticator;
 }
@@ -40,7 +42,9 @@ const SHAREABLE_FIELDS = new Set(['clusterChanged', 'replicaChanged', 'taskChang
 
 /**
  * The key under which identical subscriptions share one execution, or undefined when this one must
- * run alone (it resumes from a resourceVersion, or sends an initial state of its own).
+ * run alone (it resumes from a resourceVersion, or sends an initial state of its own). The whole
+ * document counts (its fragments choose the fields), and so does the user: a joiner does not pass
+ * the permission check that starting an execution runs, so only the user who started it may join.
  */
 function shareKey(args: ExecutionArgs, managed: readonly string[]): string | undefined {
   const operation = args.document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName));
@@ -51,7 +55,7 @@ function shareKey(args: ExecutionArgs, managed: readonly string[]): string | und
   }
   const caller = (args.contextValue as GraphQLContext).caller;
   const visibility = managed.filter((n) => caller.canAccess(n)).join(',');
-  return JSON.stringify([print(operation), args.variableValues ?? {}, visibility]);
+  return JSON.stringify([caller.username, print(args.document), args.operationName ?? null, args.variableValues ?? {}, visibility]);
 }
 
 export class GraphqlWsServer {
@@ -85,7 +89,7 @@ export class GraphqlWsServer {
           } catch (error) {
             return [error instanceof GraphQLError ? error : new GraphQLError(String(error), { extensions: { code: GRAPHQL_CODES.badUserInput } })];
           }
-          const errors = validate(options.schema, document, [...specifiedRules, depthRule()]);
+          const errors = validate(options.schema, document, [...specifiedRules, depthRule(), ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])]);
           if (errors.length > 0) return errors;
           const tooComplex = complexityError(options.schema, document, payload.variables ?? undefined, payload.operationName ?? undefined);
           if (tooComplex) return [tooComplex];

@@ -73,6 +73,22 @@ describe('permissions from pgouser and pgorole Secrets', () => {
     await assert.rejects(sub.next(1, 3000), /FORBIDDEN|permission/);
   });
 
+  test('a subscription the user may not hold stays refused while an administrator holds the same one', async () => {
+    // Seeing every namespace, as the administrator does, so the two see exactly the same changes.
+    await core.createNamespacedSecret({ namespace: 'pgo', body: secret('pgouser-watcher', { 'pgo-pgouser': 'true', username: 'watcher' }, { username: 'watcher', password: 'watcher-password', roles: 'viewer', namespaces: '' }) });
+    const watcher = basic('watcher', 'watcher-password');
+    await untilTrue(async () => (await t.gql('{ namespaces }', {}, watcher)).status === 200, 'the watcher to be known');
+    const query = 'subscription { policyChanged { type policy { name } } }';
+    const admin = subscribe<{ policyChanged: { type: string } }>(t.ws(), query);
+    await new Promise((r) => setTimeout(r, 200));
+    const viewer = subscribe(t.ws(watcher), query);
+    await new Promise((r) => setTimeout(r, 200));
+    await t.gql('mutation { createPolicy(input: { namespace: "pgouser1", name: "p2", sql: "select 1" }) { name } }');
+    assert.equal((await admin.next(1, 5000))[0].policyChanged.type, 'ADDED');
+    await assert.rejects(viewer.next(1, 3000), /FORBIDDEN|permission/);
+    admin.stop();
+  });
+
   test('deleting the user\'s Secret takes effect without a restart', async () => {
     await core.deleteNamespacedSecret({ namespace: 'pgo', name: 'pgouser-viewer' });
     await untilTrue(async () => (await t.gql('{ namespaces }', {}, VIEWER)).status === 401, 'the viewer to be refused');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { schemaSdl } from '../../src/graphql/schema.js';
 import { MAX_BODY_BYTES, MAX_QUERY_DEPTH } from '../../src/graphql/limits.js';
-import { startTestApp } from '../support/app.js';
+import { startTestApp, subscribe } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { REPO_ROOT } from '../support/embedded.js';
 
@@ -119,5 +119,10 @@ describe('introspection turned off', () => {
     assert.ok(introspection.errors?.length);
     const ordinary = await t.gql<{ version: { pgoVersion: string } }>('{ version { pgoVersion } }');
     assert.equal(ordinary.data?.version.pgoVersion, '4.2.4');
+  });
+
+  test('an introspection query over WebSocket is refused too', async () => {
+    const sub = subscribe(t.ws(), '{ __schema { types { name } } }');
+    await assert.rejects(sub.next(1, 3000), /introspection/i);
   });
 });

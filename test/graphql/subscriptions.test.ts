@@ -117,6 +117,18 @@ describe('GraphQL subscriptions', () => {
     sub.stop();
   });
 
+  test('subscriptions that differ only in their fragments each get the fields they asked for', async () => {
+    const document = (fields: string) => `subscription { clusterChanged(name: "fragments") { ...F } } fragment F on ClusterChange { ${fields} }`;
+    const bare = subscribe<{ clusterChanged: Record<string, unknown> }>(t.ws(), document('type'));
+    const full = subscribe<{ clusterChanged: Record<string, unknown> }>(t.ws(), document('type cluster { name }'));
+    await new Promise((r) => setTimeout(r, 200));
+    await create('fragments');
+    assert.deepEqual((await bare.next(1))[0].clusterChanged, { type: 'ADDED' });
+    assert.deepEqual((await full.next(1))[0].clusterChanged, { type: 'ADDED', cluster: { name: 'fragments' } });
+    bare.stop();
+    full.stop();
+  });
+
   test('twenty identical subscriptions on two connections all receive the change', async () => {
     const query = 'subscription { clusterChanged(namespace: "pgouser1", name: "shared") { type cluster { name } } }';
     const clients = [t.ws(), t.ws()];
