@@ -125,7 +125,9 @@ function seed(core: ApiCore, options: EmbeddedServerOptions): void {
 }
 
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The store holds every Secret: only this user may read the directory it lives in.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const storeOptions: StoreOptions = {};
   if (options.watchWindow !== undefined) storeOptions.watchWindow = options.watchWindow;
   if (options.synchronous !== undefined) storeOptions.synchronous = options.synchronous;

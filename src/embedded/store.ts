@@ -5,6 +5,7 @@
  * serialised by the event loop and revisions have no gaps. Everything is also held in memory as JSON
  * text, so reads never touch SQLite.
  */
+import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { JsonObject } from '../json.js';
 import { isJsonObject } from '../json.js';
@@ -93,6 +94,7 @@ export class Store {
   constructor(path: string, options: StoreOptions = {}) {
     this.window = options.watchWindow ?? DEFAULT_WATCH_WINDOW;
     this.db = new Database(path);
+    chmodSync(path, 0o600);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     // Exclusive locking makes a second process fail fast instead of corrupting the revision sequence,

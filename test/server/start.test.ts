@@ -90,6 +90,8 @@ describe('npm start on the embedded default', () => {
     const { statSync } = await import('node:fs');
     assert.equal(statSync(join(dataDir, 'kubeconfig')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dataDir, 'token')).mode & 0o777, 0o600);
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dataDir, 'kube.db')).mode & 0o777, 0o600);
     assert.ok(statSync(join(dataDir, 'tls/ca.crt')).isFile());
   });
 
