@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { BACKREST_COMMANDS, BACKUP_JOB_STATUS, BACKUP_STATES, CREATED_MESSAGE, LABELS, TASK_TYPES } from '../src/domain/constants.js';
 import { nextRun } from '../src/domain/cron.js';
-import { customResource, PGBACKUP, PGCLUSTER, PGPOLICY, PGTASK } from '../src/domain/custom-resources.js';
+import { pgbackupObject } from '../src/domain/backup-service.js';
+import { PGBACKUP, PGCLUSTER, PGPOLICY, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
 import { isSchedule, scheduleOf } from '../src/domain/schedule-spec.js';
@@ -145,22 +146,7 @@ export class ScheduleController implements Controller {
       await tolerateMissing(this.ctx.writer.mergePatch(PGBACKUP, ns, clusterName, { spec: { backupstatus: BACKUP_JOB_STATUS.resubmitted } }));
     } else {
       const storage = this.settings.storage[this.settings.backupStorage];
-      await this.ctx.writer.create(
-        PGBACKUP,
-        customResource(PGBACKUP, ns, clusterName, { [LABELS.pgCluster]: clusterName }, {
-          namespace: ns,
-          name: clusterName,
-          storagespec: { ...storage, name: '' },
-          ccpimagetag: spec.pgbasebackup.imageTag || this.settings.ccpImageTag,
-          backuphost: cluster.spec.primaryhost || clusterName,
-          backupusersecret: cluster.spec.primarysecretname || names.primarySecret(clusterName),
-          backupport: cluster.spec.port,
-          backupstatus: 'initial',
-          backuppvc: spec.pgbasebackup.backupVolume ?? '',
-          backupopts: '',
-          toc: {},
-        }),
-      );
+      await this.ctx.writer.create(PGBACKUP, pgbackupObject(cluster, { storage, ccpImageTag: spec.pgbasebackup.imageTag || this.settings.ccpImageTag, pvcName: spec.pgbasebackup.backupVolume ?? '', options: '' }));
       await tolerateMissing(this.ctx.writer.patchStatus(PGBACKUP, ns, clusterName, { state: BACKUP_STATES.created, message: CREATED_MESSAGE }));
     }
     await recordEvent(this.ctx, cluster, 'Normal', 'ScheduledBackup', `schedule ${spec.name} started a pg_basebackup`);

@@ -10,7 +10,7 @@ import { BACKREST_COMMANDS, BACKREST_STORAGE_TYPES, BACKUP_JOB_STATUS, BACKUP_ST
 import type { Caller, ServiceContext } from './context.js';
 import { assertNamespace, timestamp } from './context.js';
 import { customResource, PGBACKUP, PGTASK } from './custom-resources.js';
-import type { Pgbackup, Pgcluster, Pgtask } from './custom-resources.js';
+import type { Pgbackup, Pgcluster, PgStorageSpec, Pgtask } from './custom-resources.js';
 import { conflict, invalid, notFound, unavailable } from './errors.js';
 import { requireCluster } from './lookups.js';
 import { names, newWorkflowId, rand4 } from './naming.js';
@@ -99,6 +99,33 @@ function nodeLabelParameters(nodeLabel: string | undefined): Record<string, stri
   const at = nodeLabel.indexOf('=');
   if (at <= 0) throw invalid('nodeLabel', `'${nodeLabel}' is not of the form key=value`);
   return { [USER_LABELS.nodeLabelKey]: nodeLabel.slice(0, at), [USER_LABELS.nodeLabelValue]: nodeLabel.slice(at + 1) };
+}
+
+export interface PgbackupShape {
+  storage: Omit<PgStorageSpec, 'name'>;
+  ccpImageTag: string;
+  pvcName: string;
+  options: string;
+  labels?: Record<string, string>;
+}
+
+/** A new Pgbackup of a cluster's primary, as the API and pgo-scheduler created one (named like the cluster). */
+export function pgbackupObject(cluster: Pgcluster, shape: PgbackupShape): Pgbackup {
+  const namespace = cluster.metadata.namespace ?? '';
+  const name = cluster.metadata.name;
+  return customResource(PGBACKUP, namespace, name, { [LABELS.pgCluster]: name, ...shape.labels }, {
+    namespace,
+    name,
+    storagespec: { ...shape.storage, name: '' },
+    ccpimagetag: shape.ccpImageTag,
+    backuphost: name,
+    backupusersecret: cluster.spec.primarysecretname || names.primarySecret(name),
+    backupport: cluster.spec.port,
+    backupstatus: 'initial',
+    backuppvc: shape.pvcName,
+    backupopts: shape.options,
+    toc: {},
+  });
 }
 
 /** Backup Jobs as 4.2.4's backup delete found them: pgBackRest, pg_dump and pg_basebackup Jobs. */
@@ -276,19 +303,7 @@ export class BackupService {
     const batch = new WriteBatch(ctx);
     const backup = await batch.create(
       PGBACKUP,
-      customResource(PGBACKUP, input.namespace, input.cluster, { [LABELS.pgCluster]: input.cluster, [LABELS.pgouser]: caller.username }, {
-        namespace: input.namespace,
-        name: input.cluster,
-        storagespec: { ...storage, name: '' },
-        ccpimagetag: ctx.settings.ccpImageTag,
-        backuphost: input.cluster,
-        backupusersecret: names.primarySecret(input.cluster),
-        backupport: cluster.spec.port,
-        backupstatus: 'initial',
-        backuppvc: input.pvcName ?? '',
-        backupopts: input.options ?? '',
-        toc: {},
-      }),
+      pgbackupObject(cluster, { storage, ccpImageTag: ctx.settings.ccpImageTag, pvcName: input.pvcName ?? '', options: input.options ?? '', labels: { [LABELS.pgouser]: caller.username } }),
     );
     const withStatus = await ctx.writer.patchStatus(PGBACKUP, input.namespace, input.cluster, { state: BACKUP_STATES.created, message: CREATED_MESSAGE });
     return { backup: withStatus ?? backup, workflowId };

@@ -76,15 +76,18 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+/** The `TZ=`/`CRON_TZ=` zone robfig/cron accepted before the fields, and the fields' text. */
+function splitZone(spec: string): { zone: string | undefined; rest: string } {
+  if (!spec.startsWith('TZ=') && !spec.startsWith('CRON_TZ=')) return { zone: undefined, rest: spec };
+  const space = spec.indexOf(' ');
+  const zone = spec.slice(spec.indexOf('=') + 1, space < 0 ? undefined : space);
+  return { zone, rest: space < 0 ? '' : spec.slice(space).trim() };
+}
+
 function check(spec: string): void {
   if (spec.length === 0) throw new CronError('empty spec string');
-  let rest = spec;
-  if (rest.startsWith('TZ=') || rest.startsWith('CRON_TZ=')) {
-    const space = rest.indexOf(' ');
-    const zone = rest.slice(rest.indexOf('=') + 1, space < 0 ? undefined : space);
-    if (space < 0 || !isTimeZone(zone)) throw new CronError(`provided bad location ${zone}: unknown time zone ${zone}`);
-    rest = rest.slice(space).trim();
-  }
+  const { zone, rest } = splitZone(spec);
+  if (zone !== undefined && (!spec.includes(' ') || !isTimeZone(zone))) throw new CronError(`provided bad location ${zone}: unknown time zone ${zone}`);
   if (rest.startsWith('@')) throw new CronError(`parser does not accept descriptors: ${rest}`);
   const fields = rest.split(/\s+/).filter(Boolean);
   if (fields.length !== FIELDS.length) throw new CronError(`expected exactly ${FIELDS.length} fields, found ${fields.length}: [${fields.join(' ')}]`);
@@ -102,13 +105,6 @@ export function cronProblem(spec: string): string | undefined {
     if (error instanceof CronError) return error.message;
     throw error;
   }
-}
-
-/** The zone prefix robfig/cron accepted, and the five fields after it. */
-function splitZone(spec: string): { zone: string | undefined; fields: string[] } {
-  if (!spec.startsWith('TZ=') && !spec.startsWith('CRON_TZ=')) return { zone: undefined, fields: spec.trim().split(/\s+/) };
-  const space = spec.indexOf(' ');
-  return { zone: spec.slice(spec.indexOf('=') + 1, space), fields: spec.slice(space).trim().split(/\s+/) };
 }
 
 /** robfig's readings that croner spells differently: `?` is `*`, and `N/step` runs from N to the field's maximum. */
@@ -131,7 +127,7 @@ function toCroner(text: string, field: Field): string {
 export function nextRun(spec: string, after: Date): Date | undefined {
   const problem = cronProblem(spec);
   if (problem !== undefined) throw new Error(`cron expression ${JSON.stringify(spec)}: ${problem}`);
-  const { zone, fields } = splitZone(spec);
-  const pattern = fields.map((text, i) => toCroner(text, FIELDS[i])).join(' ');
+  const { zone, rest } = splitZone(spec);
+  const pattern = rest.split(/\s+/).filter(Boolean).map((text, i) => toCroner(text, FIELDS[i])).join(' ');
   return new Cron(pattern, { paused: true, timezone: zone ?? 'UTC' }).nextRun(after) ?? undefined;
 }
