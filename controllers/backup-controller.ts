@@ -51,7 +51,9 @@ export class BackupController implements Controller {
     const status = backup.spec.backupstatus;
     if (status === BACKUP_JOB_STATUS.completed || status === BACKUP_JOB_STATUS.error || status === 'completed') return;
     const pvcName = backup.spec.backuppvc || `${name}-backup`;
-    const claim = backup.spec.backuppvc ? undefined : pvc(namespace, backup.spec.backuphost || name, pvcName, backup.spec.storagespec);
+    // The CRD lets a Pgbackup written with kubectl omit its storage; pgo's own requests always carry it.
+    const storage = backup.spec.storagespec ?? { ...this.settings.storage[this.settings.backupStorage], name: pvcName };
+    const claim = backup.spec.backuppvc ? undefined : pvc(namespace, backup.spec.backuphost || name, pvcName, storage);
     if (claim) await ensure(this.ctx, PVCS, claim);
     const submitted = Number(backup.metadata.annotations?.[SUBMISSIONS_ANNOTATION] ?? 0);
     if (submitted === 0 || status === BACKUP_JOB_STATUS.resubmitted) {

@@ -41,6 +41,7 @@ export class ControllerManager {
   private transition: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ManagerOptions) {
+    options.metrics?.readQueueDepths(() => Object.fromEntries(this.runners.map((r) => [r.name, r.metrics.queueDepth])));
     this.elector = new LeaderElector(options.writer, {
       namespace: options.leaseNamespace,
       ...options.election,
@@ -58,9 +59,9 @@ export class ControllerManager {
     return this.elector.identity;
   }
 
-  /** API writes the controllers have made. */
+  /** API writes the controllers (and the leader election) have made. */
   get writes(): number {
-    return this.options.writer.requests;
+    return this.options.writer.writes;
   }
 
   /** Per controller: reconciles, errors, queue depth and recent durations. */
@@ -87,10 +88,9 @@ export class ControllerManager {
     const ctx = { cache, writer };
     const metrics = this.options.metrics;
     const observer: RunnerObserver | undefined = metrics && {
-      reconciled: (controller, seconds, failed, depth) => {
+      reconciled: (controller, seconds, failed) => {
         metrics.reconcileDuration.observe({ controller }, seconds);
         if (failed) metrics.reconcileErrors.inc({ controller });
-        metrics.queueDepth.set({ controller }, depth);
       },
     };
     const onError = (controller: string, key: string, error: unknown): void => this.options.onError?.(Object.assign(error instanceof Error ? error : new Error(String(error)), { controller, key }));

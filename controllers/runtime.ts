@@ -65,7 +65,7 @@ export function byClusterLabel(object: KubeObject): string[] {
 
 /** Where a runner reports each reconcile (the process's Prometheus metrics). */
 export interface RunnerObserver {
-  reconciled(controller: string, seconds: number, failed: boolean, queueDepth: number): void;
+  reconciled(controller: string, seconds: number, failed: boolean): void;
 }
 
 export interface RunnerOptions {
@@ -76,7 +76,7 @@ export interface RunnerOptions {
 }
 
 export class ControllerRunner {
-  readonly metrics: ControllerMetrics = { reconciles: 0, errors: 0, queueDepth: 0, durationsMs: [] };
+  private readonly counts = { reconciles: 0, errors: 0, durationsMs: [] as number[] };
   private readonly queue = new WorkQueue();
   private readonly detach: (() => void)[] = [];
   private resync: NodeJS.Timeout | undefined;
@@ -90,6 +90,11 @@ export class ControllerRunner {
 
   get name(): string {
     return this.controller.name;
+  }
+
+  /** Read when asked, so the queue depth is the depth now, not at the last reconcile. */
+  get metrics(): ControllerMetrics {
+    return { ...this.counts, queueDepth: this.queue.depth };
   }
 
   start(): void {
@@ -128,16 +133,15 @@ export class ControllerRunner {
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
         failed = true;
-        this.metrics.errors++;
+        this.counts.errors++;
         this.options.onError?.(this.controller.name, key, error);
         this.queue.addRateLimited(key);
       } finally {
-        this.metrics.reconciles++;
-        const samples = this.metrics.durationsMs;
+        this.counts.reconciles++;
+        const samples = this.counts.durationsMs;
         samples.push(performance.now() - started);
         if (samples.length > DURATION_SAMPLES) samples.splice(0, samples.length - DURATION_SAMPLES);
-        this.metrics.queueDepth = this.queue.depth;
-        this.options.observer?.reconciled(this.controller.name, (performance.now() - started) / 1000, failed, this.queue.depth);
+        this.options.observer?.reconciled(this.controller.name, (performance.now() - started) / 1000, failed);
         this.queue.done(key);
       }
     }

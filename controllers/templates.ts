@@ -31,7 +31,7 @@ export function pvc(namespace: string, cluster: string, name: string, storage: P
   if (storage.storagetype === 'existing' || storage.storagetype === 'emptydir') return undefined;
   const spec: Record<string, unknown> = { accessModes: [storage.accessmode || 'ReadWriteOnce'], resources: { requests: { storage: storage.size || '1G' } } };
   if (storage.storagetype === 'dynamic' && storage.storageclass) spec.storageClassName = storage.storageclass;
-  if (storage.storagetype === 'create' && storage.matchLabels.includes('=')) {
+  if (storage.storagetype === 'create' && storage.matchLabels?.includes('=')) {
     const [k, v] = storage.matchLabels.split('=');
     spec.selector = { matchLabels: { [k]: v } };
   }

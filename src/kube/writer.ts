@@ -40,6 +40,8 @@ function toError(status: number, body: unknown, what: string): KubeApiError {
 export class KubeWriter {
   /** Requests sent so far (tests use it to prove reads never reach the API). */
   requests = 0;
+  /** Of those, the writes (create, replace, patch, delete). */
+  writes = 0;
   private readonly raw: RawKubeClient;
 
   constructor(kc: KubeConfig) {
@@ -98,6 +100,7 @@ export class KubeWriter {
 
   private async send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: { body: unknown; contentType?: string }): Promise<T> {
     this.requests++;
+    this.writes++;
     const res = await this.raw.request(method, path, options);
     if (res.status < 200 || res.status > 299) throw toError(res.status, res.body, `${method} ${path}`);
     return res.body as T;

@@ -8,25 +8,28 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { LEASE_DURATION_MS, LEASE_NAME, RETRY_PERIOD_MS } from '../../controllers/leader-election.js';
 import { pgcluster } from '../support/fixtures.js';
+import { basic, CLIENT_VERSION } from '../support/rest.js';
 import { REPO_ROOT, startTestServer } from '../support/embedded.js';
 import type { TestServer } from '../support/embedded.js';
 
 const MAIN = join(REPO_ROOT, 'dist/src/main.js');
+const ADMIN_PASSWORD = 'leader-test-secret';
 
 interface Server {
   child: ChildProcess;
-  lines: { msg: string; identity?: string }[];
+  lines: { msg: string; identity?: string; url?: string }[];
   dataDir: string;
 }
 
 function startServer(kubeconfig: string): Server {
   const dataDir = mkdtempSync(join(tmpdir(), 'pgo-leader-'));
-  const child = spawn(process.execPath, [MAIN, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig, '--namespaces', 'pgouser1', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, [MAIN, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--kubeconfig', kubeconfig, '--namespaces', 'pgouser1', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH, PGO_ADMIN_PASSWORD: ADMIN_PASSWORD } });
   const server: Server = { child, lines: [], dataDir };
   createInterface(child.stdout as NodeJS.ReadableStream).on('line', (text) => server.lines.push(JSON.parse(text) as { msg: string }));
   return server;
@@ -38,6 +41,20 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A request to a server process as the first administrator; the test trusts its generated certificate. */
+function call(server: Server, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const base = server.lines.find((l) => l.url)?.url;
+  assert.ok(base, 'the process logged its URL');
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, base), { method, rejectUnauthorized: false, headers: { Authorization: basic('pgoadmin', ADMIN_PASSWORD), 'Content-Type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject).end(payload);
+  });
 }
 
 const leading = (s: Server) => s.lines.some((l) => l.msg === 'leading: controllers started');
@@ -70,6 +87,17 @@ describe('leader election between two processes', () => {
     assert.equal(leading(second), false);
     const lease = await api.kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: 'pgo', name: LEASE_NAME });
     assert.equal(lease.spec?.holderIdentity, first.lines.find((l) => l.msg === 'leading: controllers started')?.identity);
+  });
+
+  test('the process that does not lead serves GraphQL and the pgo REST routes', async () => {
+    await until(() => second.lines.some((l) => l.url), 'the second process to listen', 10_000);
+    assert.equal(leading(second), false);
+    const graphql = await call(second, 'POST', '/graphql', { query: '{ version { pgoVersion } }' });
+    assert.equal(graphql.status, 200);
+    assert.equal((JSON.parse(graphql.text) as { data?: { version?: { pgoVersion?: string } } }).data?.version?.pgoVersion, CLIENT_VERSION);
+    const rest = await call(second, 'GET', '/version');
+    assert.equal(rest.status, 200);
+    assert.equal((JSON.parse(rest.text) as { Version?: string }).Version, CLIENT_VERSION);
   });
 
   test('the leader reconciles: a cluster created through the API is processed', async () => {

@@ -140,6 +140,7 @@ describe('the life of a cluster', () => {
     assert.equal(status, 200);
     assert.match(text, /pgo_controller_reconcile_duration_seconds_count\{controller="pgcluster"\} [1-9]/);
     assert.match(text, /^pgo_controller_leader 1$/m);
+    assert.match(text, /^pgo_controller_queue_depth\{controller="pgcluster"\} \d+$/m, 'the queue depth is read at scrape time, for every running controller');
   });
 
   test('changing the cluster\'s container resources reaches its Deployments', async () => {
