@@ -23,6 +23,7 @@ import { eventFor, ParsedEvent, watchLine } from './watch-hub.js';
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** A watcher whose unsent backlog passes this is cut off; it resumes from its last resourceVersion. */
 export const MAX_WATCH_BACKLOG_BYTES = 16 * 1024 * 1024;
+/** How often an idle watch that asked for bookmarks gets one ("about once a minute", as real servers). */
 export const BOOKMARK_INTERVAL_MS = 60_000;
 /** Watches without timeoutSeconds end after a random 30–60 minutes, like --min-request-timeout. */
 const MIN_WATCH_MS = 30 * 60_000;
@@ -36,6 +37,8 @@ export interface HttpLayerOptions {
   serverAddress: () => string;
   ready: () => boolean;
   onError?: (error: unknown) => void;
+  /** Defaults to BOOKMARK_INTERVAL_MS; tests shorten it to see periodic bookmarks. */
+  bookmarkIntervalMs?: number;
 }
 
 interface ResourceRequest {
@@ -420,11 +423,12 @@ export class HttpLayer {
       }, durationMs),
     );
     if (bookmarks) {
+      const interval = this.options.bookmarkIntervalMs ?? BOOKMARK_INTERVAL_MS;
       const tick = (): void => {
         bookmark();
-        timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+        timers.push(setTimeout(tick, interval).unref());
       };
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+      timers.push(setTimeout(tick, interval).unref());
     }
     res.on('close', close);
     req.on('close', close);
