@@ -91,6 +91,27 @@ async function roundTrip<T extends k8s.KubernetesObject>(api: TypedCrud<T>, body
 
 const LABELS = { app: 'round-trip' };
 
+/** One object per served built-in kind, for the discovery-driven KubernetesObjectApi. */
+const GENERIC_OBJECTS: (k8s.KubernetesObject & Record<string, unknown>)[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'generic' } },
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'generic', namespace: NS }, data: { a: '1' } },
+  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'generic', namespace: NS }, stringData: { a: '1' } },
+  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'generic', namespace: NS } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'generic', namespace: NS }, spec: { ports: [{ port: 5432 }] } },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'generic', namespace: NS }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1G' } } } },
+  { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'generic', namespace: NS }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+  { apiVersion: 'v1', kind: 'Event', metadata: { name: 'generic', namespace: NS }, involvedObject: { kind: 'Pod', name: 'generic', namespace: NS }, reason: 'Tested' },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'generic', namespace: NS },
+    spec: { selector: { matchLabels: { app: 'generic' } }, template: { metadata: { labels: { app: 'generic' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+  },
+  { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'generic', namespace: NS }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } },
+  { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'generic', namespace: NS }, spec: { holderIdentity: 'a' } },
+];
+
+
 describe('typed @kubernetes/client-node APIs against the embedded server', () => {
   let t: TestServer;
   let core: k8s.CoreV1Api;
@@ -375,6 +396,23 @@ describe('typed @kubernetes/client-node APIs against the embedded server', () =>
     assert.deepEqual(changed.data, { mode: 'b' });
   });
 
+  for (const object of GENERIC_OBJECTS) {
+    test(`KubernetesObjectApi creates, reads, lists, replaces and deletes a ${object.kind} found through discovery`, async () => {
+      const api = k8s.KubernetesObjectApi.makeApiClient(t.kc);
+      const created = await api.create(structuredClone(object));
+      const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: String(object.metadata?.name), namespace: object.metadata?.namespace } };
+      const read = await api.read(header);
+      assert.equal(read.metadata?.uid, created.metadata?.uid);
+      const list = await api.list(String(object.apiVersion), String(object.kind), object.metadata?.namespace);
+      assert.deepEqual(list.items.filter((i) => i.metadata?.uid === created.metadata?.uid).length, 1);
+      read.metadata = { ...read.metadata, labels: { replaced: 'yes' } };
+      const replaced = await api.replace(read);
+      assert.equal(replaced.metadata?.labels?.replaced, 'yes');
+      await api.delete(header);
+      await rejectsWith(api.read(header), 404, 'NotFound');
+    });
+  }
+
   test('an informer on one namespace sees only that namespace', async () => {
     await core.createNamespacedConfigMap({ namespace: OTHER_NS, body: { metadata: { name: 'elsewhere-before' } } });
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'here-before' } } });
@@ -483,6 +521,39 @@ describe('watches and garbage collection across a restart', () => {
       const resumed = openWatch(t.kc, CONFIGMAPS, { resourceVersion: old });
       await resumed.ended;
       assert.deepEqual(resumed.seen.map((s) => [s.type, s.code, s.reason]), [['ERROR', 410, 'Expired']]);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('a label-selected watch resumed after a restart sees an object that left the selection as DELETED', async () => {
+    const t = await startTestServer({ namespaces: [NS] });
+    try {
+      const core = t.kc.makeApiClient(k8s.CoreV1Api);
+      await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'gold', labels: { tier: 'gold' } } } });
+      const from = (await core.listNamespacedConfigMap({ namespace: NS })).metadata?.resourceVersion ?? '';
+      await core.patchNamespacedConfigMap({ namespace: NS, name: 'gold', body: [{ op: 'replace', path: '/metadata/labels/tier', value: 'silver' }] });
+      await t.restart();
+      const resumed = openWatch(t.kc, CONFIGMAPS, { resourceVersion: from, labelSelector: 'tier=gold', timeoutSeconds: '1' });
+      await resumed.ended;
+      assert.deepEqual(summary(resumed.seen), ['DELETED gold']);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('a continue token issued before a restart pages through the same snapshot after it', async () => {
+    const t = await startTestServer({ namespaces: [NS] });
+    try {
+      const core = t.kc.makeApiClient(k8s.CoreV1Api);
+      for (const name of ['a', 'b', 'c', 'd']) await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name } } });
+      const first = await core.listNamespacedConfigMap({ namespace: NS, limit: 2 });
+      await core.deleteNamespacedConfigMap({ namespace: NS, name: 'c' });
+      await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'bb' } } });
+      await t.restart();
+      const rest = await core.listNamespacedConfigMap({ namespace: NS, limit: 10, _continue: first.metadata?._continue });
+      assert.equal(rest.metadata?.resourceVersion, first.metadata?.resourceVersion);
+      assert.deepEqual([...first.items, ...rest.items].map((i) => i.metadata?.name), ['a', 'b', 'c', 'd']);
     } finally {
       await t.dispose();
     }

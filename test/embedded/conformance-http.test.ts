@@ -320,4 +320,13 @@ describe('a namespace in the body that differs from the URL', () => {
     assert.equal((await raw(t, 'GET', `${CONFIGMAPS}/new`)).status, 404);
     assert.equal((await raw(t, 'GET', `/api/v1/namespaces/${OTHER_NS}/configmaps/new`)).status, 404);
   });
+
+  // Bug in api-core.ts (not this helper's file): a real apiserver fills an empty namespace from the
+  // URL (rest.BeforeUpdate → ValidNamespace), so removing it in a patch is no mismatch; here it is a 400.
+  test.todo('a JSON patch removing metadata.namespace is accepted and the object stays in its namespace', async () => {
+    await create(t, CONFIGMAPS, { metadata: { name: 'unnamespaced' } });
+    const res = await raw(t, 'PATCH', `${CONFIGMAPS}/unnamespaced`, [{ op: 'remove', path: '/metadata/namespace' }, { op: 'add', path: '/data', value: { a: '1' } }], JSON_PATCH);
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.json().metadata as { namespace: string }).namespace, NS);
+  });
 });
