@@ -330,3 +330,60 @@ describe('a namespace in the body that differs from the URL', () => {
     assert.equal((res.json().metadata as { namespace: string }).namespace, NS);
   });
 });
+
+describe('malformed requests answer 400, never 500', () => {
+  const CONFIGMAPS = `/api/v1/namespaces/${NS}/configmaps`;
+  let t: TestServer;
+
+  before(async () => {
+    t = await startTestServer({ namespaces: [NS] });
+  });
+  after(() => t.dispose());
+
+  test('a path with an invalid percent escape answers 400 BadRequest', async () => {
+    const res = await raw(t, 'GET', '/api/v1/namespaces/%ZZ/configmaps');
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json().reason, 'BadRequest');
+  });
+
+  for (const [field, value, expected] of [
+    ['dryRun', 'All', 'a list of strings'],
+    ['propagationPolicy', 5, 'a string'],
+    ['preconditions', 'x', 'an object'],
+    ['gracePeriodSeconds', '30', 'an integer'],
+    ['orphanDependents', 'true', 'a boolean'],
+  ] as const) {
+    test(`DeleteOptions.${field} of the wrong type answers 400 naming the field and deletes nothing`, async () => {
+      await create(t, CONFIGMAPS, { metadata: { name: `keep-${field.toLowerCase()}` } });
+      const res = await raw(t, 'DELETE', `${CONFIGMAPS}/keep-${field.toLowerCase()}`, { kind: 'DeleteOptions', apiVersion: 'v1', [field]: value });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.json().reason, 'BadRequest');
+      assert.equal(res.json().message, `DeleteOptions.${field}: must be ${expected}`);
+      assert.equal((await raw(t, 'GET', `${CONFIGMAPS}/keep-${field.toLowerCase()}`)).status, 200);
+    });
+  }
+
+  test('DeleteOptions.preconditions.resourceVersion that is not a string answers 400 naming the field and deletes nothing', async () => {
+    await create(t, CONFIGMAPS, { metadata: { name: 'keep-precondition' } });
+    const res = await raw(t, 'DELETE', `${CONFIGMAPS}/keep-precondition`, { preconditions: { resourceVersion: 5 } });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json().message, 'DeleteOptions.preconditions.resourceVersion: must be a string');
+    assert.equal((await raw(t, 'GET', `${CONFIGMAPS}/keep-precondition`)).status, 200);
+  });
+
+  // Bug in api-core.ts (not this helper's file): a numeric metadata.resourceVersion is read as absent,
+  // so the PUT becomes an unconditional update; a real apiserver's decoder refuses it with a 400.
+  test.todo('a PUT whose metadata.resourceVersion is a number answers 400 and writes nothing', async () => {
+    await create(t, CONFIGMAPS, { metadata: { name: 'numeric-rv' } });
+    const res = await raw(t, 'PUT', `${CONFIGMAPS}/numeric-rv`, { metadata: { name: 'numeric-rv', resourceVersion: 5 }, data: { a: '1' } });
+    assert.equal(res.status, 400, res.text);
+  });
+
+  // Bug in api-core.ts (not this helper's file): decodeContinue accepts any number as the snapshot
+  // revision, so a token for revision 1.5 answers an empty list at resourceVersion "1.5".
+  test.todo('a continue token whose revision is not a whole number answers 400', async () => {
+    const token = Buffer.from(JSON.stringify({ rv: 1.5, start: '' })).toString('base64url');
+    const res = await raw(t, 'GET', `${CONFIGMAPS}?limit=1&continue=${token}`);
+    assert.equal(res.status, 400, res.text);
+  });
+});
