@@ -366,6 +366,32 @@ describe('typed @kubernetes/client-node APIs against the embedded server', () =>
     assert.equal(String(created.spec?.renewTime), '2026-11-24T12:40:58.695000Z');
   });
 
+  test('Job status written through replaceNamespacedJobStatus reads back with Date-typed times and the same generation', async () => {
+    const job = await batch.createNamespacedJob({
+      namespace: NS,
+      body: { metadata: { name: 'status-times' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } },
+    });
+    const started = new Date('2026-11-24T12:00:00Z');
+    const completed = new Date('2026-11-24T12:01:30Z');
+    job.status = { succeeded: 1, startTime: started, completionTime: completed, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: completed }] };
+    await batch.replaceNamespacedJobStatus({ namespace: NS, name: 'status-times', body: job });
+    const read = await batch.readNamespacedJob({ namespace: NS, name: 'status-times' });
+    assert.ok(read.status?.startTime instanceof Date);
+    assert.equal(read.status.startTime.getTime(), started.getTime());
+    assert.equal(read.status.completionTime?.getTime(), completed.getTime());
+    assert.equal(read.status.conditions?.[0].lastTransitionTime?.getTime(), completed.getTime());
+    assert.equal(read.metadata?.generation, job.metadata?.generation);
+  });
+
+  test('a Pod deleted while it holds a finalizer comes back from deleteNamespacedPod with a Date deletionTimestamp', async () => {
+    await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+    const deleting = await core.deleteNamespacedPod({ namespace: NS, name: 'held' });
+    assert.ok(deleting.metadata?.deletionTimestamp instanceof Date);
+    assert.ok(!Number.isNaN(deleting.metadata.deletionTimestamp.getTime()));
+    await core.patchNamespacedPod({ namespace: NS, name: 'held', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+    await rejectsWith(core.readNamespacedPod({ namespace: NS, name: 'held' }), 404, 'NotFound');
+  });
+
   test('a Lease replace carrying a stale resourceVersion answers 409 Conflict, as leader election needs', async () => {
     await coordination.createNamespacedLease({ namespace: NS, body: { metadata: { name: 'election' }, spec: { holderIdentity: 'a' } } });
     const seenByA = await coordination.readNamespacedLease({ namespace: NS, name: 'election' });
@@ -397,7 +423,7 @@ describe('typed @kubernetes/client-node APIs against the embedded server', () =>
   });
 
   for (const object of GENERIC_OBJECTS) {
-    test(`KubernetesObjectApi creates, reads, lists, replaces and deletes a ${object.kind} found through discovery`, async () => {
+    test(`KubernetesObjectApi finds the ${object.kind} kind through discovery and creates, reads, lists, replaces and deletes one`, async () => {
       const api = k8s.KubernetesObjectApi.makeApiClient(t.kc);
       const created = await api.create(structuredClone(object));
       const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: String(object.metadata?.name), namespace: object.metadata?.namespace } };
