@@ -400,7 +400,8 @@ export class HttpLayer {
         initial.push(encode('ADDED', entry.json));
       }
     } else if (start > store.revision) {
-      failure = expired(`too old resource version: ${start} (${store.floor(resource)})`);
+      // A real server answers 504 here; client-node stops its informer on that but relists on a 410.
+      failure = expired(`Too large resource version: ${rvParam}, current: ${store.revision}`);
     } else {
       try {
         for (const event of store.eventsAfter(resource, start)) {

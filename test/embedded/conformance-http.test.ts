@@ -387,3 +387,23 @@ describe('malformed requests answer 400, never 500', () => {
     assert.equal(res.status, 400, res.text);
   });
 });
+
+describe('a watch from a resourceVersion the store has not reached', () => {
+  const CONFIGMAPS = `/api/v1/namespaces/${NS}/configmaps`;
+  let t: TestServer;
+
+  before(async () => {
+    t = await startTestServer({ namespaces: [NS] });
+  });
+  after(() => t.dispose());
+
+  test('gets one 410 ERROR event naming the asked and the current resourceVersion, then the stream ends', async () => {
+    const current = await resourceVersionOf(t, CONFIGMAPS);
+    const ahead = `${current}000`;
+    const res = await raw(t, 'GET', `${CONFIGMAPS}?watch=true&resourceVersion=${ahead}`);
+    assert.equal(res.status, 200);
+    const lines = watchLines(res.text);
+    assert.deepEqual(lines.map((l) => [l.type, l.object.code, l.object.reason]), [['ERROR', 410, 'Expired']]);
+    assert.equal(lines[0].object.message, `Too large resource version: ${ahead}, current: ${current}`);
+  });
+});
