@@ -124,6 +124,13 @@ describe('field selectors as kubectl sends them', () => {
     assert.deepEqual(await names(t, JOBS, 'status.successful=0'), ['running']);
   });
 
+  // Bug in field-selector.ts (not this helper's file): a real apiserver exposes spec.unschedulable as
+  // strconv.FormatBool, so a schedulable Node (field absent) has "false"; here it reads "".
+  test.todo('a node without spec.unschedulable matches spec.unschedulable=false', async () => {
+    await create(t, '/api/v1/nodes', { metadata: { name: 'schedulable' } });
+    assert.deepEqual(await names(t, '/api/v1/nodes', 'spec.unschedulable=false'), ['schedulable']);
+  });
+
   test('events filter on involvedObject uid, name, namespace and kind as kubectl describe sends them', async () => {
     const { uid, name, namespace } = hippo.metadata;
     const selector = `involvedObject.uid=${uid},involvedObject.name=${name},involvedObject.namespace=${String(namespace)},involvedObject.kind=Pod`;
@@ -250,7 +257,7 @@ describe('periodic bookmarks', () => {
 
   test('an idle watch that allows bookmarks gets one every interval, carrying the current resourceVersion', async () => {
     const rv = await resourceVersionOf(t, CONFIGMAPS);
-    const res = await raw(t, 'GET', `${CONFIGMAPS}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=1`);
+    const res = await raw(t, 'GET', `${CONFIGMAPS}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=2`);
     const lines = watchLines(res.text);
     assert.ok(lines.length >= 3, `expected periodic bookmarks before the final one, got ${lines.length}`);
     for (const line of lines) {
