@@ -36,6 +36,8 @@ export interface EmbeddedServerOptions {
   /** Extra namespaces to create at start (the ones the product manages). */
   namespaces?: string[];
   watchWindow?: number;
+  /** Interval of BOOKMARK events on watches that ask for them (default BOOKMARK_INTERVAL_MS). */
+  bookmarkIntervalMs?: number;
   /** Plain HTTP without authentication, loopback only: for tests of clients that cannot do TLS. */
   insecure?: boolean;
   synchronous?: StoreOptions['synchronous'];
@@ -142,6 +144,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   let address = `${options.host}:${options.port}`;
   const layerOptions: ConstructorParameters<typeof HttpLayer>[0] = { core, hub, serverAddress: () => address, ready: () => true };
   if (options.onError) layerOptions.onError = options.onError;
+  if (options.bookmarkIntervalMs !== undefined) layerOptions.bookmarkIntervalMs = options.bookmarkIntervalMs;
   let server: Server;
   let token = '';
   let caPath = '';

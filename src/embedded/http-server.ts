@@ -23,6 +23,7 @@ import { eventFor, ParsedEvent, watchLine } from './watch-hub.js';
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** A watcher whose unsent backlog passes this is cut off; it resumes from its last resourceVersion. */
 export const MAX_WATCH_BACKLOG_BYTES = 16 * 1024 * 1024;
+/** How often an idle watch that asked for bookmarks gets one ("about once a minute", as real servers). */
 export const BOOKMARK_INTERVAL_MS = 60_000;
 /** Watches without timeoutSeconds end after a random 30–60 minutes, like --min-request-timeout. */
 const MIN_WATCH_MS = 30 * 60_000;
@@ -36,6 +37,8 @@ export interface HttpLayerOptions {
   serverAddress: () => string;
   ready: () => boolean;
   onError?: (error: unknown) => void;
+  /** Defaults to BOOKMARK_INTERVAL_MS; tests shorten it to see periodic bookmarks. */
+  bookmarkIntervalMs?: number;
 }
 
 interface ResourceRequest {
@@ -114,6 +117,33 @@ function integerParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
+/** A path segment, percent-decoded; a malformed escape is the caller's mistake, not a server error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment "${segment}"`);
+  }
+}
+
+/**
+ * The DeleteOptions fields this server reads must have their declared types, as a real server's
+ * decoder insists: a `dryRun: "All"` silently ignored would turn a dry run into a real delete.
+ */
+function checkDeleteOptionTypes(body: JsonObject): void {
+  const present = (v: JsonValue | undefined): boolean => v !== undefined && v !== null;
+  const wrong = (field: string, expected: string): ApiError => badRequest(`DeleteOptions.${field}: must be ${expected}`);
+  if (present(body.dryRun) && !(Array.isArray(body.dryRun) && body.dryRun.every((v) => typeof v === 'string'))) throw wrong('dryRun', 'a list of strings');
+  if (present(body.propagationPolicy) && typeof body.propagationPolicy !== 'string') throw wrong('propagationPolicy', 'a string');
+  if (present(body.gracePeriodSeconds) && !Number.isInteger(body.gracePeriodSeconds)) throw wrong('gracePeriodSeconds', 'an integer');
+  if (present(body.orphanDependents) && typeof body.orphanDependents !== 'boolean') throw wrong('orphanDependents', 'a boolean');
+  if (!present(body.preconditions)) return;
+  if (!isJsonObject(body.preconditions)) throw wrong('preconditions', 'an object');
+  for (const field of ['uid', 'resourceVersion']) {
+    if (present(body.preconditions[field]) && typeof body.preconditions[field] !== 'string') throw wrong(`preconditions.${field}`, 'a string');
+  }
+}
+
 function listOptions(q: URLSearchParams): ListOptions {
   const options: ListOptions = {};
   const label = q.get('labelSelector');
@@ -164,7 +194,7 @@ export class HttpLayer {
       res.end(ok ? 'ok' : 'not ready');
       return;
     }
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const segments = path.split('/').filter(Boolean).map(decodeSegment);
     if (segments[0] !== 'api' && segments[0] !== 'apis' && segments[0] !== 'version' && segments[0] !== 'openapi' && segments[0] !== 'swagger-2.0.0.pb-v1') throw pathNotFound();
     if (path === '/version') return this.discovery(req, res, versionDocument());
     if (path === '/openapi/v2') {
@@ -300,6 +330,7 @@ export class HttpLayer {
     if (body.length > 0 && body.toString('utf8').trim() !== '') {
       const value = decodeObjectBody(req, body);
       if (!isJsonObject(value)) throw badRequest('DeleteOptions must be a JSON object');
+      checkDeleteOptionTypes(value);
       parsed = value;
     }
     const policy = (typeof parsed.propagationPolicy === 'string' ? parsed.propagationPolicy : q.get('propagationPolicy')) ?? undefined;
@@ -369,7 +400,8 @@ export class HttpLayer {
         initial.push(encode('ADDED', entry.json));
       }
     } else if (start > store.revision) {
-      failure = expired(`too old resource version: ${start} (${store.floor(resource)})`);
+      // A real server answers 504 here; client-node stops its informer on that but relists on a 410.
+      failure = expired(`Too large resource version: ${rvParam}, current: ${store.revision}`);
     } else {
       try {
         for (const event of store.eventsAfter(resource, start)) {
@@ -420,11 +452,12 @@ export class HttpLayer {
       }, durationMs),
     );
     if (bookmarks) {
+      const interval = this.options.bookmarkIntervalMs ?? BOOKMARK_INTERVAL_MS;
       const tick = (): void => {
         bookmark();
-        timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+        timers.push(setTimeout(tick, interval).unref());
       };
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+      timers.push(setTimeout(tick, interval).unref());
     }
     res.on('close', close);
     req.on('close', close);
