@@ -31,8 +31,9 @@ export function toMap(pairs: KeyValueInput[] | undefined): Record<string, string
 
 @ObjectType({ description: 'A cluster just requested, and the workflow that tracks its creation.' })
 class CreateClusterPayload {
-  @Field(() => Cluster) cluster!: Cluster;
+  @Field(() => Cluster, { description: 'The cluster requested; the first one of a series.' }) cluster!: Cluster;
   @Field(() => String, { description: 'Follow it with the workflow query or the workflowProgress subscription.' }) workflowId!: string;
+  @Field(() => [Cluster], { description: 'Every cluster requested, in series order; each carries its own workflowId.' }) clusters!: Cluster[];
 }
 
 @ObjectType({ description: 'A clone under way.' })
@@ -139,10 +140,10 @@ export class ClusterResolver {
   @Authorized('CreateCluster')
   @Mutation(() => CreateClusterPayload, { description: 'Request a new cluster (4.2.4 `pgo create cluster`).' })
   async createCluster(@Arg('input', () => CreateClusterInput) input: CreateClusterInput, @Ctx() ctx: GraphQLContext): Promise<CreateClusterPayload> {
-    const { image, imageTag, port, userLabels, ...rest } = input;
+    const { image, imageTag, port, userLabels, series, ...rest } = input;
     const request = definedOnly({ ...rest, ccpImage: image, ccpImageTag: imageTag, port: port === undefined || port === null ? undefined : String(port), userLabels: toMap(userLabels) });
-    const created = await ctx.services.clusters.create(ctx.caller, { ...request, namespace: input.namespace, name: input.name });
-    return { cluster: toCluster(created.cluster), workflowId: created.workflowId };
+    const created = await ctx.services.clusters.createSeries(ctx.caller, { ...request, namespace: input.namespace, name: input.name }, series);
+    return { cluster: toCluster(created[0].cluster), workflowId: created[0].workflowId, clusters: created.map((c) => toCluster(c.cluster)) };
   }
 
   @Authorized('DeleteCluster')

@@ -31,6 +31,7 @@ export class Cluster {
   @Field(() => Boolean, { description: 'The pgBadger sidecar is enabled.' }) badger!: boolean;
   @Field(() => String, { description: 'The Deployment currently serving as primary (empty until built).' }) currentPrimary!: string;
   @Field(() => String, { nullable: true, description: 'The workflow that created or last restored it.' }) workflowId!: string | null;
+  @Field(() => String, { description: 'The ConfigMap of custom PostgreSQL and Patroni settings it was created with; empty for none.' }) customConfig!: string;
   @Field(() => [String], { description: 'Names of policies applied to it (labels `<policy>=pgpolicy`).' }) policiesApplied!: string[];
   @Field(() => [KeyValue], { description: 'Labels of the Pgcluster.' }) labels!: KeyValue[];
   @Field(() => [KeyValue], { description: 'The 4.2.4 user labels (`spec.userlabels`), which also carry feature flags.' }) userLabels!: KeyValue[];
@@ -65,6 +66,7 @@ export function toCluster(cr: Pgcluster): Cluster {
     badger: labels[LABELS.badger] === 'true',
     currentPrimary: labels[LABELS.currentPrimary] ?? user[LABELS.currentPrimary] ?? '',
     workflowId: labels[LABELS.workflowId] ?? user[USER_LABELS.workflowId] ?? null,
+    customConfig: spec.customconfig ?? '',
     policiesApplied: Object.entries(labels).filter(([, v]) => v === 'pgpolicy').map(([k]) => k).sort(),
     labels: keyValues(labels),
     userLabels: keyValues(user),

@@ -5,6 +5,7 @@
  */
 import { ArrayMaxSize, IsIn, IsOptional, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
+import { MAX_CLUSTER_SERIES } from '../src/domain/cluster-service.js';
 import { BackrestBackupType } from './enums.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -64,6 +65,8 @@ export class CreateClusterInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(253) backrestS3Bucket?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(253) backrestS3Region?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(253) backrestS3Endpoint?: string;
+  @Field(() => String, { nullable: true, description: 'S3 access key for this cluster\'s repository, with backrestS3KeySecret; the operator\'s default credentials when absent.' }) @IsOptional() @Length(1, 256) backrestS3Key?: string;
+  @Field(() => String, { nullable: true, description: 'The secret of backrestS3Key; stored in the <cluster>-backrest-repo-config Secret, never readable here.' }) @IsOptional() @Length(1, 256) backrestS3KeySecret?: string;
   @Field(() => String, { nullable: true, description: 'required, preferred or disabled.' }) @IsOptional() @IsIn(['required', 'preferred', 'disabled']) podAntiAffinity?: string;
   @Field(() => Boolean, { nullable: true }) @IsOptional() syncReplication?: boolean;
   @Field(() => Boolean, { nullable: true, description: 'Automatic failover (default on).' }) @IsOptional() autofail?: boolean;
@@ -74,6 +77,7 @@ export class CreateClusterInput {
   @Field(() => String, { nullable: true }) @IsOptional() @Length(8, 128) pgbouncerPassword?: string;
   @Field(() => String, { nullable: true, description: 'A ConfigMap with custom PostgreSQL/Patroni configuration.' }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) customConfig?: string;
   @Field(() => String, { nullable: true, description: 'Copy the user passwords of this cluster.' }) @IsOptional() @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE }) secretFrom?: string;
+  @Field(() => Int, { defaultValue: 1, description: 'How many clusters to create with these options; more than one are named <name>0, <name>1, … (4.2.4 --series).' }) @Min(1) @Max(MAX_CLUSTER_SERIES) series!: number;
 }
 
 @InputType({ description: 'Delete clusters; data and backups are removed unless kept.' })
