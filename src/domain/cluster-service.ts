@@ -77,6 +77,9 @@ export interface CreateClusterInput {
   secretFrom?: string;
 }
 
+/** A namespace's default custom PostgreSQL configuration: 4.2.4 recorded it on every cluster created beside it. */
+export const GLOBAL_CUSTOM_CONFIG = 'pgo-custom-pg-config';
+
 /** More clusters than this in one series is a typo, not a plan. */
 export const MAX_CLUSTER_SERIES = 32;
 
@@ -303,6 +306,9 @@ export class ClusterService {
       userLabels[USER_LABELS.pgbouncerUser] = input.pgbouncerUser ?? 'pgbouncer';
       userLabels[USER_LABELS.pgbouncerSecret] = '';
     }
+
+    // As in 4.2.4 the namespace default wins the label; spec.customconfig keeps what was asked for.
+    if (ctx.cache.get(CONFIGMAPS, namespace, GLOBAL_CUSTOM_CONFIG)) userLabels[USER_LABELS.customConfig] = GLOBAL_CUSTOM_CONFIG;
 
     const policies = input.policies ?? (s.policies ? s.policies.split(',').filter(Boolean) : []);
     for (const policy of policies) {

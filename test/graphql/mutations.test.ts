@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { CONFIGMAPS } from '../../src/kube/resources.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { until } from '../support/until.js';
@@ -36,6 +37,10 @@ describe('GraphQL mutations', () => {
   const list = async (plural: string, labelSelector?: string) => ((await custom.listNamespacedCustomObject({ ...CR, plural, ...(labelSelector ? { labelSelector } : {}) })) as { items: Obj[] }).items;
   const secretText = async (name: string, key: string) => Buffer.from(String((await core.readNamespacedSecret({ namespace: NS, name })).data?.[key]), 'base64').toString();
   const deploymentLabels = async (name: string) => (await apps.readNamespacedDeployment({ namespace: NS, name })).metadata?.labels ?? {};
+  const configMap = async (namespace: string, name: string) => {
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { 'postgres-ha.yaml': 'bootstrap: {}\n' } } });
+    await until(() => t.app.cache.get(CONFIGMAPS, namespace, name), `ConfigMap ${name} in the cache`);
+  };
   const inCache = (name: string) => eventually(() => t.gql<{ cluster: { name: string } | null }>(`{ cluster(namespace: "pgouser1", name: "${name}") { name } }`), (r) => r.data?.cluster?.name === name, `${name} in the cache`);
 
   before(async () => {
@@ -140,16 +145,22 @@ describe('GraphQL mutations', () => {
   });
 
   test('createCluster with customConfig records the ConfigMap on the cluster as 4.2.4 did', async () => {
-    await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'tuned-pg' }, data: { 'postgres-ha.yaml': 'bootstrap: {}\n' } } });
-    const res = await eventually(
-      () => t.gql<{ createCluster: { cluster: { customConfig: string } } }>('mutation { createCluster(input: { namespace: "pgouser1", name: "tuned", customConfig: "tuned-pg" }) { cluster { customConfig } } }'),
-      (r) => r.errors === undefined,
-      'the ConfigMap in the cache',
-    );
+    await configMap(NS, 'tuned-pg');
+    const res = await t.gql<{ createCluster: { cluster: { customConfig: string } } }>('mutation { createCluster(input: { namespace: "pgouser1", name: "tuned", customConfig: "tuned-pg" }) { cluster { customConfig } } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     assert.equal(res.data?.createCluster.cluster.customConfig, 'tuned-pg');
     const cr = await get('pgclusters', 'tuned');
     assert.equal(cr.spec.customconfig, 'tuned-pg');
     assert.equal(cr.spec.userlabels?.['custom-config'], 'tuned-pg');
+  });
+
+  test('a namespace\'s pgo-custom-pg-config ConfigMap is recorded as the custom-config user label, as 4.2.4 did', async () => {
+    await configMap('pgouser2', 'pgo-custom-pg-config');
+    const res = await t.gql('mutation { createCluster(input: { namespace: "pgouser2", name: "defaulted" }) { workflowId } }');
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const cr = (await custom.getNamespacedCustomObject({ ...CR, namespace: 'pgouser2', plural: 'pgclusters', name: 'defaulted' })) as Obj;
+    assert.equal(cr.spec.userlabels?.['custom-config'], 'pgo-custom-pg-config');
+    assert.equal(cr.spec.customconfig, '');
   });
 
   test('a customConfig ConfigMap that does not exist is BAD_USER_INPUT naming customConfig', async () => {
