@@ -85,6 +85,7 @@ export const MAX_CLUSTER_SERIES = 32;
 
 /** The names of a series as 4.2.4 numbered them: the name itself for one, `<name>0` … for more. */
 export function seriesNames(name: string, series: number): string[] {
+  if (!Number.isInteger(series) || series < 1 || series > MAX_CLUSTER_SERIES) throw invalid('series', `must be a whole number from 1 to ${MAX_CLUSTER_SERIES}`);
   return series === 1 ? [name] : Array.from({ length: series }, (_, i) => `${name}${i}`);
 }
 
@@ -224,7 +225,6 @@ export class ClusterService {
    * checked before the first is written, so a clash leaves nothing half-created.
    */
   async createSeries(caller: Caller, input: CreateClusterInput, series: number): Promise<CreatedCluster[]> {
-    if (!Number.isInteger(series) || series < 1 || series > MAX_CLUSTER_SERIES) throw invalid('series', `must be a whole number from 1 to ${MAX_CLUSTER_SERIES}`);
     const clusterNames = seriesNames(input.name, series);
     for (const name of clusterNames) this.assertCreatable(caller, input.namespace, name);
     const created: CreatedCluster[] = [];

@@ -72,6 +72,7 @@ function createFailure(error: unknown, name: string): unknown {
   if (!(error instanceof DomainError)) return error;
   if (error.kind === 'AlreadyExists') return new PgoFailure(`pgcluster ${name} was found so we will not create it`);
   if (error.field === 'name') return new PgoFailure(name === ALL ? "invalid cluster name 'all' is not allowed as a cluster name" : `invalid cluster name format ${error.message}`);
+  if (error.field === 'series') return new PgoFailure(`invalid series, ${error.message}`);
   if (error.field === 'replicaCount') return new PgoFailure('invalid replica-count , should be greater than or equal to 0');
   return error;
 }
@@ -82,8 +83,14 @@ async function createClusters(req: RestRequest) {
   const base = req.body.string('Name');
   // pgo always sent 1 or more; 0 from another client means one cluster, not none.
   const series = Math.max(req.body.int('Series'), 1);
+  let names;
+  try {
+    names = seriesNames(base, series);
+  } catch (error) {
+    throw createFailure(error, base);
+  }
   // Checked name by name first, so a refusal names the cluster at fault with 4.2.4's message.
-  for (const name of seriesNames(base, series)) {
+  for (const name of names) {
     try {
       req.services.clusters.assertCreatable(req.caller, namespace, name);
     } catch (error) {

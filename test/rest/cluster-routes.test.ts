@@ -66,6 +66,13 @@ describe('pgo cluster routes', () => {
     assert.deepEqual(body.results.filter((l) => l.startsWith('created')), ['created Pgcluster series0', 'created Pgcluster series1']);
   });
 
+  test('POST /clusters with a Series above the limit answers an error naming series and creates nothing', async () => {
+    const body = json<{ status: { Code: string; Msg: string } }>(await create({ Name: 'horde', Series: 1_000_000_000 }));
+    assert.equal(body.status.Code, 'error');
+    assert.match(body.status.Msg, /series/);
+    assert.equal(t.app.cache.get(PGCLUSTER, NS, 'horde0'), undefined);
+  });
+
   test('POST /clusters writes BackrestS3Key and BackrestS3KeySecret into the repository Secret', async () => {
     const body = json<{ status: { Code: string } }>(await create({ Name: 'keyed', BackrestStorageType: 's3', BackrestS3Bucket: 'b', BackrestS3Region: 'r', BackrestS3Endpoint: 'e', BackrestS3Key: 'AKIAEXAMPLE', BackrestS3KeySecret: 'secret' }));
     assert.equal(body.status.Code, 'ok');
