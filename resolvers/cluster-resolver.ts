@@ -31,14 +31,15 @@ export function toMap(pairs: KeyValueInput[] | undefined): Record<string, string
 
 @ObjectType({ description: 'A cluster just requested, and the workflow that tracks its creation.' })
 class CreateClusterPayload {
-  @Field(() => Cluster) cluster!: Cluster;
+  @Field(() => Cluster, { description: 'The cluster requested; the first one of a series.' }) cluster!: Cluster;
   @Field(() => String, { description: 'Follow it with the workflow query or the workflowProgress subscription.' }) workflowId!: string;
+  @Field(() => [Cluster], { description: 'Every cluster requested, in series order; each carries its own workflowId.' }) clusters!: Cluster[];
 }
 
 @ObjectType({ description: 'A clone under way.' })
 class CloneClusterPayload {
   @Field(() => String, { description: 'The cluster being created.' }) target!: string;
-  @Field(() => String) workflowId!: string;
+  @Field(() => String, { description: 'Follow the clone with the workflow query or the workflowProgress subscription.' }) workflowId!: string;
   @Field(() => Task, { description: 'The first clone step.' }) task!: Task;
 }
 
@@ -138,72 +139,72 @@ export class ClusterResolver {
 
   @Authorized('CreateCluster')
   @Mutation(() => CreateClusterPayload, { description: 'Request a new cluster (4.2.4 `pgo create cluster`).' })
-  async createCluster(@Arg('input', () => CreateClusterInput) input: CreateClusterInput, @Ctx() ctx: GraphQLContext): Promise<CreateClusterPayload> {
-    const { image, imageTag, port, userLabels, ...rest } = input;
+  async createCluster(@Arg('input', () => CreateClusterInput, { description: 'The new cluster\'s name and options.' }) input: CreateClusterInput, @Ctx() ctx: GraphQLContext): Promise<CreateClusterPayload> {
+    const { image, imageTag, port, userLabels, series, ...rest } = input;
     const request = definedOnly({ ...rest, ccpImage: image, ccpImageTag: imageTag, port: port === undefined || port === null ? undefined : String(port), userLabels: toMap(userLabels) });
-    const created = await ctx.services.clusters.create(ctx.caller, { ...request, namespace: input.namespace, name: input.name });
-    return { cluster: toCluster(created.cluster), workflowId: created.workflowId };
+    const created = await ctx.services.clusters.createSeries(ctx.caller, { ...request, namespace: input.namespace, name: input.name }, series);
+    return { cluster: toCluster(created[0].cluster), workflowId: created[0].workflowId, clusters: created.map((c) => toCluster(c.cluster)) };
   }
 
   @Authorized('DeleteCluster')
   @Mutation(() => [Cluster], { description: 'Request the deletion of clusters; the controllers remove them (an rmdata task per cluster).' })
-  async deleteClusters(@Arg('input', () => DeleteClustersInput) input: DeleteClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+  async deleteClusters(@Arg('input', () => DeleteClustersInput, { description: 'The clusters to delete and what to keep.' }) input: DeleteClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.delete(ctx.caller, toTarget(input.target), { deleteData: !input.keepData, deleteBackups: !input.keepBackups })).map(toCluster);
   }
 
   @Authorized('UpdateCluster')
   @Mutation(() => [Cluster], { description: 'Change options of running clusters (automatic failover).' })
-  async updateClusters(@Arg('input', () => UpdateClustersInput) input: UpdateClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+  async updateClusters(@Arg('input', () => UpdateClustersInput, { description: 'The clusters and the options to change.' }) input: UpdateClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.update(ctx.caller, toTarget(input.target), definedOnly({ autofail: input.autofail }))).map(toCluster);
   }
 
   @Authorized('Label')
   @Mutation(() => [Cluster], { description: 'Add labels to clusters and their Deployments.' })
-  async labelClusters(@Arg('input', () => LabelClustersInput) input: LabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+  async labelClusters(@Arg('input', () => LabelClustersInput, { description: 'The clusters and the labels to add.' }) input: LabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.label(ctx.caller, toTarget(input.target), toMap(input.labels) ?? {})).map(toCluster);
   }
 
   @Authorized('Label')
   @Mutation(() => [Cluster], { description: 'Remove labels from clusters and their Deployments.' })
-  async unlabelClusters(@Arg('input', () => UnlabelClustersInput) input: UnlabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
+  async unlabelClusters(@Arg('input', () => UnlabelClustersInput, { description: 'The clusters and the label keys to remove.' }) input: UnlabelClustersInput, @Ctx() ctx: GraphQLContext): Promise<Cluster[]> {
     return (await ctx.services.clusters.unlabel(ctx.caller, toTarget(input.target), input.keys)).map(toCluster);
   }
 
   @Authorized('ScaleCluster')
   @Mutation(() => [Replica], { description: 'Add replicas to a cluster (4.2.4 `pgo scale`).' })
-  async scaleCluster(@Arg('input', () => ScaleClusterInput) input: ScaleClusterInput, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
+  async scaleCluster(@Arg('input', () => ScaleClusterInput, { description: 'The cluster and the replicas to add.' }) input: ScaleClusterInput, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
     const { imageTag, ...rest } = input;
     return (await ctx.services.clusters.scale(ctx.caller, { ...definedOnly({ ...rest, ccpImageTag: imageTag }), namespace: input.namespace, cluster: input.cluster, replicaCount: input.replicaCount })).map(toReplica);
   }
 
   @Authorized('Clone')
   @Mutation(() => CloneClusterPayload, { description: 'Clone a cluster into a new one (4.2.4 `pgo clone`); follow it with the workflow.' })
-  async cloneCluster(@Arg('input', () => CloneClusterInput) input: CloneClusterInput, @Ctx() ctx: GraphQLContext): Promise<CloneClusterPayload> {
+  async cloneCluster(@Arg('input', () => CloneClusterInput, { description: 'The cluster to copy and the new cluster\'s name.' }) input: CloneClusterInput, @Ctx() ctx: GraphQLContext): Promise<CloneClusterPayload> {
     const result = await ctx.services.clusters.clone(ctx.caller, { namespace: input.namespace, source: input.source, target: input.target, ...(input.storageSource ? { storageSource: input.storageSource } : {}) });
     return { target: result.target, workflowId: result.workflowId, task: toTask(result.task) };
   }
 
   @Authorized('CreateUpgrade')
   @Mutation(() => Task, { description: 'Minor upgrade of the database image, instance by instance (4.2.4 `pgo upgrade`): answers the task.' })
-  async upgradeCluster(@Arg('input', () => UpgradeClusterInput) input: UpgradeClusterInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
+  async upgradeCluster(@Arg('input', () => UpgradeClusterInput, { description: 'The cluster and the image tag to move to.' }) input: UpgradeClusterInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.upgrade(ctx.caller, { namespace: input.namespace, cluster: input.cluster, ...(input.imageTag ? { imageTag: input.imageTag } : {}) }));
   }
 
   @Authorized('CreatePgbouncer')
   @Mutation(() => Task, { description: 'Add a pgBouncer to a cluster (4.2.4 `pgo create pgbouncer`): answers the task that does it.' })
-  async addPgbouncer(@Arg('input', () => AddPgbouncerInput) input: AddPgbouncerInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
+  async addPgbouncer(@Arg('input', () => AddPgbouncerInput, { description: 'The cluster and pgBouncer\'s credentials.' }) input: AddPgbouncerInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.addPgbouncer(ctx.caller, definedOnly({ ...input }) as AddPgbouncerInput));
   }
 
   @Authorized('DeletePgbouncer')
   @Mutation(() => Task, { description: 'Remove the pgBouncer of a cluster (4.2.4 `pgo delete pgbouncer`).' })
-  async deletePgbouncer(@Arg('namespace', () => String) namespace: string, @Arg('cluster', () => String) cluster: string, @Ctx() ctx: GraphQLContext): Promise<Task> {
+  async deletePgbouncer(@Arg('namespace', () => String, { description: 'The namespace of the cluster.' }) namespace: string, @Arg('cluster', () => String, { description: 'The cluster whose pgBouncer to remove.' }) cluster: string, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.deletePgbouncer(ctx.caller, namespace, cluster));
   }
 
   @Authorized('ScaleCluster')
   @Mutation(() => Task, { description: 'Remove one replica (4.2.4 `pgo scaledown`): answers the rmdata task that does it.' })
-  async scaleDownCluster(@Arg('input', () => ScaleDownInput) input: ScaleDownInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
+  async scaleDownCluster(@Arg('input', () => ScaleDownInput, { description: 'The cluster and the replica to remove.' }) input: ScaleDownInput, @Ctx() ctx: GraphQLContext): Promise<Task> {
     return toTask(await ctx.services.clusters.scaleDown(ctx.caller, { namespace: input.namespace, cluster: input.cluster, replica: input.replica, deleteData: !input.keepData }));
   }
 }

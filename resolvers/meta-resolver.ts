@@ -3,7 +3,7 @@ import { PGO_VERSION } from '../src/domain/constants.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 import { visibleNamespaces } from './visibility.js';
 
-@ObjectType()
+@ObjectType({ description: 'Which pgo API this server speaks, and its own version.' })
 class VersionInfo {
   @Field(() => String, { description: 'The pgo version whose API and resources this server speaks.' }) pgoVersion!: string;
   @Field(() => String, { description: 'This server\'s version.' }) serverVersion!: string;
@@ -20,7 +20,7 @@ export class MetaResolver {
   }
 
   @Authorized('Version')
-  @Query(() => VersionInfo)
+  @Query(() => VersionInfo, { description: 'The versions a client checks before talking to this server (4.2.4 `pgo version`).' })
   version(): VersionInfo {
     return { pgoVersion: PGO_VERSION, serverVersion: SERVER_VERSION };
   }

@@ -18,8 +18,8 @@ export class ReplicaResolver {
   }
 
   @Authorized('ShowCluster')
-  @Query(() => Replica, { nullable: true })
-  replica(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Replica | null {
+  @Query(() => Replica, { nullable: true, description: 'One replica, or null when there is none of that name.' })
+  replica(@Arg('namespace', () => String, { description: 'The namespace of its cluster.' }) namespace: string, @Arg('name', () => String, { description: 'The replica name, as scaleCluster answered it.' }) name: string, @Ctx() ctx: GraphQLContext): Replica | null {
     const found = visibleList(ctx, PGREPLICA, { namespace }).find((r) => r.metadata.name === name);
     return found ? toReplica(found) : null;
   }

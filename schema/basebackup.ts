@@ -1,19 +1,19 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { Pgbackup } from '../src/domain/custom-resources.js';
-import { Storage, toStorage } from './common.js';
+import { DOC, Storage, toStorage } from './common.js';
 
 @ObjectType({ description: 'A legacy pg_basebackup of a cluster (a Pgbackup custom resource; one per cluster).' })
 export class Basebackup {
-  @Field(() => ID) id!: string;
-  @Field(() => String) namespace!: string;
+  @Field(() => ID, { description: DOC.id }) id!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
   @Field(() => String, { description: 'Also the cluster name.' }) name!: string;
   @Field(() => String, { description: 'Job status: initial, Backup Job Submitted, … Backup Job Completed.' }) backupStatus!: string;
   @Field(() => String, { description: 'The PVC the backup is written to; the default when empty.' }) pvcName!: string;
-  @Field(() => String) options!: string;
-  @Field(() => Storage) storage!: Storage;
+  @Field(() => String, { description: 'Extra pg_basebackup options the backup runs with.' }) options!: string;
+  @Field(() => Storage, { description: 'The storage settings of the backup PVC.' }) storage!: Storage;
   @Field(() => [String], { description: 'Backup paths recorded when jobs finished.' }) paths!: string[];
-  @Field(() => String) state!: string;
-  @Field(() => String) resourceVersion!: string;
+  @Field(() => String, { description: DOC.state }) state!: string;
+  @Field(() => String, { description: DOC.resourceVersion }) resourceVersion!: string;
 }
 
 export function toBasebackup(cr: Pgbackup): Basebackup {

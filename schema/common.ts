@@ -2,12 +2,23 @@
 import { Field, ObjectType } from 'type-graphql';
 import type { PgContainerResources, PgStorageSpec } from '../src/domain/custom-resources.js';
 
+/** Descriptions of the identity fields every object type shares, written once. */
+export const DOC = {
+  id: 'The Kubernetes uid: stable for the life of the object, new if it is deleted and re-created.',
+  namespace: 'The Kubernetes namespace it lives in.',
+  resourceVersion: 'Opaque version of the object; changes on every write, compare only for equality.',
+  createdAt: 'When it was created (RFC 3339).',
+  labels: 'Its Kubernetes labels.',
+  state: 'The controllers\' state string (`status.state`), as 4.2.4 wrote it.',
+  stateMessage: 'The controllers\' last message about the state (`status.message`).',
+} as const;
+
 @ObjectType({ description: 'A Kubernetes label or a key/value parameter.' })
 export class KeyValue {
-  @Field(() => String)
+  @Field(() => String, { description: 'The label key or parameter name.' })
   key!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Its value; may be empty.' })
   value!: string;
 }
 
@@ -25,10 +36,10 @@ export class Storage {
   @Field(() => String, { description: 'create, dynamic, existing or emptydir.' })
   storageType!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The Kubernetes StorageClass the PVC asks for; the cluster default when empty.' })
   storageClass!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'How the volume may be mounted, e.g. ReadWriteOnce.' })
   accessMode!: string;
 
   @Field(() => String, { description: 'Requested size, e.g. 1G.' })
@@ -41,16 +52,16 @@ export function toStorage(spec: PgStorageSpec | undefined): Storage {
 
 @ObjectType({ description: 'CPU and memory for the database container; empty strings mean "not set".' })
 export class ContainerResources {
-  @Field(() => String)
+  @Field(() => String, { description: 'Memory the scheduler reserves for the container, e.g. 512Mi.' })
   requestsMemory!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'CPU the scheduler reserves for the container, e.g. 500m.' })
   requestsCpu!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Memory above which the container is killed.' })
   limitsMemory!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'CPU the container is throttled to.' })
   limitsCpu!: string;
 }
 
@@ -60,15 +71,15 @@ export function toResources(r: PgContainerResources | undefined): ContainerResou
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'More items follow this page: ask again with after set to endCursor.' })
   hasNextPage!: boolean;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Items precede this page (an after cursor was given).' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cursor of the first item; null for an empty page.' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item, to pass as after for the next page; null for an empty page.' })
   endCursor!: string | null;
 }

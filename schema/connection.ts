@@ -21,15 +21,15 @@ export interface ConnectionShape<T> {
 export function Connection<T extends object>(Item: ClassType<T>, name: string) {
   @ObjectType(`${name}Edge`)
   class EdgeType {
-    @Field(() => String) cursor!: string;
-    @Field(() => Item) node!: T;
+    @Field(() => String, { description: 'Pass it as after to continue after this item.' }) cursor!: string;
+    @Field(() => Item, { description: 'The item itself.' }) node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} objects, sorted by namespace then name.` })
   class ConnectionType {
-    @Field(() => [EdgeType]) edges!: EdgeType[];
+    @Field(() => [EdgeType], { description: 'The items of this page, each with its cursor.' }) edges!: EdgeType[];
     @Field(() => [Item], { description: 'The nodes of the edges, for clients that need no cursors.' }) nodes!: T[];
-    @Field(() => PageInfo) pageInfo!: PageInfo;
+    @Field(() => PageInfo, { description: 'Whether more pages follow, and the cursors to reach them.' }) pageInfo!: PageInfo;
     @Field(() => Int, { description: 'Items matching the filter across all pages.' }) totalCount!: number;
   }
   return ConnectionType;

@@ -65,9 +65,38 @@ registerEnumType(ReplicaState, {
 });
 
 /** Task types as GraphQL enum values: the 4.2.4 string upper-cased with `-` as `_`. */
-export const TaskType = Object.fromEntries(Object.values(TASK_TYPES).map((v) => [v.toUpperCase().replace(/-/g, '_'), v])) as Record<string, string>;
+const enumName = (tasktype: string): string => tasktype.toUpperCase().replace(/-/g, '_');
 
-registerEnumType(TaskType, { name: 'TaskType', description: 'The `tasktype` of a Pgtask: what the task asks the controllers to do.' });
+export const TaskType = Object.fromEntries(Object.values(TASK_TYPES).map((v) => [enumName(v), v])) as Record<string, string>;
+
+const TASK_TYPE_DOCS: Record<keyof typeof TASK_TYPES, string> = {
+  addPgbouncer: 'Deploy a pgBouncer in front of a running cluster.',
+  deletePgbouncer: 'Remove the pgBouncer of a cluster.',
+  reconfigurePgbouncer: 'Re-create pgBouncer with fresh credentials after a user\'s password changed or the user was deleted.',
+  updatePgbouncerAuths: 'Set up pgBouncer\'s database credentials once the primary of a new cluster is ready.',
+  deleteBackups: 'Delete every Job of a cluster; defined in 4.2.4 but created by none of its components.',
+  deleteData: 'Delete a cluster or a replica and, as asked, its data and backups (rmdata).',
+  failover: 'Promote a chosen replica to primary.',
+  autoFailover: 'Defined in 4.2.4 and ignored: automatic failover is Patroni\'s own.',
+  addPolicies: 'Run policies\' SQL on a cluster and label it with them.',
+  minorUpgrade: 'Move a cluster\'s instances to a new image tag, one by one.',
+  workflow: 'The progress record of a long operation; its parameters are the steps.',
+  backrest: 'A pgBackRest command (backup, info, stanza-create) run in the repository pod.',
+  backrestRestore: 'A pgBackRest restore into a new primary volume.',
+  pgdump: 'A logical backup with pg_dump or pg_dumpall.',
+  pgrestore: 'Load a pg_dump backup into a cluster with pg_restore.',
+  pgbasebackupRestore: 'Restore a legacy pg_basebackup into a new volume.',
+  benchmark: 'A pgbench run against a cluster.',
+  cloneStep1: 'Clone, step 1: copy the source\'s pgBackRest repository.',
+  cloneStep2: 'Clone, step 2: restore the copy into the new cluster\'s volume.',
+  cloneStep3: 'Clone, step 3: create the new cluster on the restored volume.',
+};
+
+registerEnumType(TaskType, {
+  name: 'TaskType',
+  description: 'The `tasktype` of a Pgtask: what the task asks the controllers to do.',
+  valuesConfig: Object.fromEntries(Object.entries(TASK_TYPES).map(([key, value]) => [enumName(value), { description: TASK_TYPE_DOCS[key as keyof typeof TASK_TYPES] }])),
+});
 
 export enum BackrestBackupType {
   FULL = 'full',

@@ -3,12 +3,12 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import type { KubeObject } from '../src/kube/resources.js';
 import { LABELS } from '../src/domain/constants.js';
 import { podReady } from '../src/domain/pods.js';
-import { KeyValue, keyValues } from './common.js';
+import { DOC, KeyValue, keyValues } from './common.js';
 
 @ObjectType({ description: 'A pod of a cluster: a PostgreSQL instance, the pgBackRest repository or pgBouncer.' })
 export class Pod {
-  @Field(() => String) namespace!: string;
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
+  @Field(() => String, { description: 'The pod name; changes when the pod is re-created.' }) name!: string;
   @Field(() => String, { description: 'Pending, Running, Succeeded, Failed or Unknown.' }) phase!: string;
   @Field(() => Boolean, { description: 'Every container reports ready.' }) ready!: boolean;
   @Field(() => String, { description: 'Patroni role: master, replica, promoted; empty for non-database pods.' }) role!: string;
@@ -16,7 +16,7 @@ export class Pod {
   @Field(() => String, { description: 'The node it runs on.' }) node!: string;
   @Field(() => String, { description: 'Pod IP, empty until scheduled.' }) ip!: string;
   @Field(() => Int, { description: 'Container restarts summed over containers.' }) restarts!: number;
-  @Field(() => [KeyValue]) labels!: KeyValue[];
+  @Field(() => [KeyValue], { description: DOC.labels }) labels!: KeyValue[];
 }
 
 export function toPod(pod: KubeObject): Pod {
@@ -38,20 +38,20 @@ export function toPod(pod: KubeObject): Pod {
 
 @ObjectType({ description: 'A port a Service exposes.' })
 export class ServicePort {
-  @Field(() => String) name!: string;
-  @Field(() => Int) port!: number;
-  @Field(() => String) protocol!: string;
+  @Field(() => String, { description: 'The port name, e.g. postgres, pgbackrest or pgbouncer; may be empty.' }) name!: string;
+  @Field(() => Int, { description: 'The port clients connect to on the Service address.' }) port!: number;
+  @Field(() => String, { description: 'TCP, UDP or SCTP.' }) protocol!: string;
   @Field(() => Int, { nullable: true, description: 'Set for NodePort and LoadBalancer services.' }) nodePort!: number | null;
 }
 
 @ObjectType({ description: 'A Service of a cluster: primary, replicas, pgBackRest repository or pgBouncer.' })
 export class Service {
-  @Field(() => String) namespace!: string;
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
+  @Field(() => String, { description: 'The Service name: also the host name clients use inside the namespace.' }) name!: string;
   @Field(() => String, { description: 'ClusterIP, NodePort or LoadBalancer.' }) type!: string;
   @Field(() => String, { description: 'Address inside the cluster.' }) clusterIp!: string;
   @Field(() => [String], { description: 'External addresses (load balancer ingress or external IPs).' }) externalAddresses!: string[];
-  @Field(() => [ServicePort]) ports!: ServicePort[];
+  @Field(() => [ServicePort], { description: 'The ports it exposes.' }) ports!: ServicePort[];
 }
 
 export function toService(svc: KubeObject): Service {
@@ -69,12 +69,12 @@ export function toService(svc: KubeObject): Service {
 
 @ObjectType({ description: 'A Deployment of a cluster.' })
 export class Deployment {
-  @Field(() => String) namespace!: string;
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
+  @Field(() => String, { description: 'The Deployment name: the cluster name for the primary, <cluster>-<4 letters> for replicas.' }) name!: string;
   @Field(() => Int, { description: 'Desired pods.' }) replicas!: number;
   @Field(() => Int, { description: 'Pods ready.' }) readyReplicas!: number;
   @Field(() => String, { description: 'The image of its first container.' }) image!: string;
-  @Field(() => [KeyValue]) labels!: KeyValue[];
+  @Field(() => [KeyValue], { description: DOC.labels }) labels!: KeyValue[];
 }
 
 export function toDeployment(d: KubeObject): Deployment {
@@ -92,12 +92,12 @@ export function toDeployment(d: KubeObject): Deployment {
 
 @ObjectType({ description: 'A PersistentVolumeClaim of a cluster.' })
 export class PersistentVolumeClaim {
-  @Field(() => String) namespace!: string;
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
+  @Field(() => String, { description: 'The PVC name.' }) name!: string;
   @Field(() => String, { description: 'Pending, Bound or Lost.' }) phase!: string;
   @Field(() => String, { description: 'Requested size.' }) requested!: string;
   @Field(() => String, { description: 'Size actually provisioned; empty until bound.' }) capacity!: string;
-  @Field(() => String) storageClass!: string;
+  @Field(() => String, { description: 'The StorageClass it was provisioned from; empty for the cluster default.' }) storageClass!: string;
 }
 
 export function toPvc(pvc: KubeObject): PersistentVolumeClaim {

@@ -3,22 +3,22 @@ import { LABELS, TASK_TYPES, WORKFLOW_STEPS } from '../src/domain/constants.js';
 import { TaskType } from './enums.js';
 import type { Pgtask } from '../src/domain/custom-resources.js';
 import { toWorkflow } from '../src/domain/workflow-service.js';
-import { KeyValue, keyValues } from './common.js';
+import { DOC, KeyValue, keyValues } from './common.js';
 
 @ObjectType({ description: 'A task (a Pgtask custom resource): a request the controllers carry out, such as a backup, a restore or a failover.' })
 export class Task {
-  @Field(() => ID) id!: string;
-  @Field(() => String) namespace!: string;
-  @Field(() => String) name!: string;
+  @Field(() => ID, { description: DOC.id }) id!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
+  @Field(() => String, { description: 'The Pgtask name; 4.2.4 named each kind of task after its cluster, e.g. backrest-backup-<cluster>.' }) name!: string;
   @Field(() => String, { description: 'The 4.2.4 task type string, e.g. backrest, pgdump, failover, delete-data, workflow.' }) taskType!: string;
   @Field(() => TaskType, { nullable: true, description: 'The task type as an enum; null for a type 4.2.4 did not define.' }) type!: string | null;
   @Field(() => String, { nullable: true, description: 'The cluster it concerns, when it concerns one.' }) clusterName!: string | null;
   @Field(() => String, { description: 'Free-text progress the controllers write (`spec.status`), e.g. "job completed".' }) progress!: string;
   @Field(() => String, { description: 'Controller state (`status.state`), e.g. "pgtask Processed".' }) state!: string;
-  @Field(() => String) stateMessage!: string;
+  @Field(() => String, { description: DOC.stateMessage }) stateMessage!: string;
   @Field(() => [KeyValue], { description: 'Task arguments; for workflows, the step log.' }) parameters!: KeyValue[];
-  @Field(() => String) resourceVersion!: string;
-  @Field(() => String) createdAt!: string;
+  @Field(() => String, { description: DOC.resourceVersion }) resourceVersion!: string;
+  @Field(() => String, { description: DOC.createdAt }) createdAt!: string;
 }
 
 const KNOWN_TASK_TYPES = new Set<string>(Object.values(TASK_TYPES));
@@ -52,14 +52,14 @@ const NON_STEP_KEYS = new Set<string>([LABELS.pgCluster, LABELS.workflowId]);
 
 @ObjectType({ description: 'The progress record of a long request (create cluster, restore, clone …), as 4.2.4 kept it.' })
 export class Workflow {
-  @Field(() => ID) id!: string;
-  @Field(() => String) namespace!: string;
-  @Field(() => String) clusterName!: string;
+  @Field(() => ID, { description: 'The workflow id (a UUID) a mutation answered.' }) id!: string;
+  @Field(() => String, { description: DOC.namespace }) namespace!: string;
+  @Field(() => String, { description: 'The cluster the workflow concerns.' }) clusterName!: string;
   @Field(() => String, { description: 'The workflow task\'s name.' }) taskName!: string;
   @Field(() => [WorkflowStep], { description: 'Steps recorded so far, oldest first.' }) steps!: WorkflowStep[];
   @Field(() => Boolean, { description: 'A final step has been recorded ("task completed" or "restored Primary created").' }) completed!: boolean;
   @Field(() => [KeyValue], { description: 'The raw parameter map, exactly as 4.2.4 answered it.' }) parameters!: KeyValue[];
-  @Field(() => String) resourceVersion!: string;
+  @Field(() => String, { description: 'The resourceVersion of the workflow task.' }) resourceVersion!: string;
 }
 
 /** Steps recorded within the same second keep the order a workflow goes through them. */

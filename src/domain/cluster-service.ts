@@ -30,7 +30,8 @@ import { customResource, emptyResources, emptyStorage, PGCLUSTER, PGPOLICY, PGRE
 import type { PgContainerResources, Pgcluster, PgclusterSpec, Pgreplica, PgStorageSpec, Pgtask } from './custom-resources.js';
 import { alreadyExists, conflict, invalid } from './errors.js';
 import { assertClusterName, generatePassword, names, newWorkflowId, rand4 } from './naming.js';
-import { generateSshKeyPair } from './ssh-keys.js';
+import { backrestRepoSecret } from './backrest-repo-secret.js';
+import type { S3Credentials } from './backrest-repo-secret.js';
 import { WriteBatch } from './write-batch.js';
 import { requireCluster } from './lookups.js';
 import { podReady } from './pods.js';
@@ -61,6 +62,9 @@ export interface CreateClusterInput {
   backrestS3Bucket?: string;
   backrestS3Region?: string;
   backrestS3Endpoint?: string;
+  /** S3 access key and its secret for the cluster's repository; both or neither. */
+  backrestS3Key?: string;
+  backrestS3KeySecret?: string;
   podAntiAffinity?: string;
   syncReplication?: boolean;
   autofail?: boolean;
@@ -71,6 +75,28 @@ export interface CreateClusterInput {
   pgbouncerPassword?: string;
   customConfig?: string;
   secretFrom?: string;
+}
+
+/** A namespace's default custom PostgreSQL configuration: 4.2.4 recorded it on every cluster created beside it. */
+export const GLOBAL_CUSTOM_CONFIG = 'pgo-custom-pg-config';
+
+/** More clusters than this in one series is a typo, not a plan. */
+export const MAX_CLUSTER_SERIES = 32;
+
+/** The names of a series as 4.2.4 numbered them: the name itself for one, `<name>0` … for more. */
+export function seriesNames(name: string, series: number): string[] {
+  if (!Number.isInteger(series) || series < 1 || series > MAX_CLUSTER_SERIES) throw invalid('series', `must be a whole number from 1 to ${MAX_CLUSTER_SERIES}`);
+  return series === 1 ? [name] : Array.from({ length: series }, (_, i) => `${name}${i}`);
+}
+
+/** Both parts of an S3 credential, or neither: a key alone would silently fall back to the defaults. */
+function s3Credentials(input: CreateClusterInput): S3Credentials | undefined {
+  const key = input.backrestS3Key ?? '';
+  const keySecret = input.backrestS3KeySecret ?? '';
+  if (key === '' && keySecret === '') return undefined;
+  if (keySecret === '') throw invalid('backrestS3KeySecret', 'is required with backrestS3Key');
+  if (key === '') throw invalid('backrestS3Key', 'is required with backrestS3KeySecret');
+  return { key, keySecret };
 }
 
 export interface CreatedCluster {
@@ -145,11 +171,11 @@ function assertLabel(field: string, key: string, value: string): void {
   if (problem) throw invalid(field, `label ${key}=${value}: ${problem}`);
 }
 
-function secretObject(namespace: string, cluster: string, name: string, data: Record<string, string>, extraLabels: Record<string, string> = {}): KubeObject {
+function secretObject(namespace: string, cluster: string, name: string, data: Record<string, string>): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, namespace, labels: { [LABELS.pgCluster]: cluster, [LABELS.vendor]: VENDOR, ...extraLabels } },
+    metadata: { name, namespace, labels: { [LABELS.pgCluster]: cluster, [LABELS.vendor]: VENDOR } },
     type: 'Opaque',
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
   };
@@ -187,13 +213,30 @@ export class ClusterService {
     return wanted.map((name) => this.get(caller, target.namespace, name));
   }
 
+  /** Refuses a name a new cluster cannot take: not a cluster name, or taken. */
+  assertCreatable(caller: Caller, namespace: string, name: string): void {
+    assertNamespace(this.ctx, caller, namespace);
+    assertClusterName('name', name);
+    if (this.ctx.cache.get(PGCLUSTER, namespace, name)) throw alreadyExists(`cluster ${name} already exists in namespace ${namespace}`);
+  }
+
+  /**
+   * Creates `series` clusters with the same options, numbered as 4.2.4 numbered them. Every name is
+   * checked before the first is written, so a clash leaves nothing half-created.
+   */
+  async createSeries(caller: Caller, input: CreateClusterInput, series: number): Promise<CreatedCluster[]> {
+    const clusterNames = seriesNames(input.name, series);
+    for (const name of clusterNames) this.assertCreatable(caller, input.namespace, name);
+    const created: CreatedCluster[] = [];
+    for (const name of clusterNames) created.push(await this.create(caller, { ...input, name }));
+    return created;
+  }
+
   async create(caller: Caller, input: CreateClusterInput): Promise<CreatedCluster> {
     const ctx = this.ctx;
     const s = ctx.settings;
     const { namespace, name } = input;
-    assertNamespace(ctx, caller, namespace);
-    assertClusterName('name', name);
-    if (ctx.cache.get(PGCLUSTER, namespace, name)) throw alreadyExists(`cluster ${name} already exists in namespace ${namespace}`);
+    this.assertCreatable(caller, namespace, name);
     const replicaCount = input.replicaCount ?? Number(s.replicas);
     if (!Number.isInteger(replicaCount) || replicaCount < 0) throw invalid('replicaCount', 'must be a whole number, 0 or more');
 
@@ -210,6 +253,7 @@ export class ClusterService {
     if (serviceType && !(SERVICE_TYPES as readonly string[]).includes(serviceType)) throw invalid('serviceType', `must be one of ${SERVICE_TYPES.join(', ')}`);
     if (serviceType) userLabels[USER_LABELS.serviceType] = serviceType;
 
+    const credentials = s3Credentials(input);
     const s3 = {
       bucket: input.backrestS3Bucket ?? '',
       region: input.backrestS3Region ?? '',
@@ -262,6 +306,9 @@ export class ClusterService {
       userLabels[USER_LABELS.pgbouncerUser] = input.pgbouncerUser ?? 'pgbouncer';
       userLabels[USER_LABELS.pgbouncerSecret] = '';
     }
+
+    // As in 4.2.4 the namespace default wins the label; spec.customconfig keeps what was asked for.
+    if (ctx.cache.get(CONFIGMAPS, namespace, GLOBAL_CUSTOM_CONFIG)) userLabels[USER_LABELS.customConfig] = GLOBAL_CUSTOM_CONFIG;
 
     const policies = input.policies ?? (s.policies ? s.policies.split(',').filter(Boolean) : []);
     for (const policy of policies) {
@@ -329,7 +376,7 @@ export class ClusterService {
       await batch.create(SECRETS, secretObject(namespace, name, names.userSecret(name, user), { username: user, password: pw.user }));
     }
     if (!ctx.cache.get(SECRETS, namespace, names.backrestRepoSecret(name))) {
-      await batch.create(SECRETS, await this.backrestRepoSecret(namespace, name));
+      await batch.create(SECRETS, await backrestRepoSecret(ctx, namespace, name, credentials));
     }
     await batch.create(
       PGTASK,
@@ -392,7 +439,7 @@ export class ClusterService {
   }
 
   async unlabel(caller: Caller, target: ClusterTarget, keys: string[]): Promise<Pgcluster[]> {
-    if (keys.length === 0) throw invalid('labels', 'at least one label key is required');
+    if (keys.length === 0) throw invalid('keys', 'at least one label key is required');
     return this.relabel(caller, target, Object.fromEntries(keys.map((k) => [k, null])));
   }
 
@@ -633,27 +680,6 @@ export class ClusterService {
     if (!config) throw invalid(field, `container resources config ${configName} is not defined`);
     return { ...config };
   }
-
-  private async backrestRepoSecret(namespace: string, cluster: string): Promise<KubeObject> {
-    const keys = await generateSshKeyPair(`${cluster}-backrest-repo`);
-    return secretObject(
-      namespace,
-      cluster,
-      names.backrestRepoSecret(cluster),
-      {
-        authorized_keys: keys.authorizedKey,
-        id_rsa: keys.privateKeyPem,
-        ssh_host_rsa_key: keys.privateKeyPem,
-        config: 'Host *\nStrictHostKeyChecking no\nIdentityFile /tmp/id_rsa\nPort 2022\nUser pgbackrest\n',
-        sshd_config: 'Port 2022\nHostKey /sshd/ssh_host_rsa_key\nPermitRootLogin no\nPasswordAuthentication no\nAuthorizedKeysFile /sshd/authorized_keys\nUsePAM no\n',
-        'aws-s3-ca.crt': '',
-        'aws-s3-credentials.yaml': '---\naws-s3-key:\naws-s3-key-secret:\n',
-      },
-      { [LABELS.backrestRepo]: 'true' },
-    );
-  }
-
-
 
   private async relabel(caller: Caller, target: ClusterTarget, labels: Record<string, string | null>): Promise<Pgcluster[]> {
     const clusters = this.select(caller, target);

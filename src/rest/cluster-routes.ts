@@ -5,6 +5,7 @@
 import { ALL } from '../domain/constants.js';
 import { clusterDetails } from '../domain/cluster-details.js';
 import type { ClusterDetails } from '../domain/cluster-details.js';
+import { seriesNames } from '../domain/cluster-service.js';
 import type { ClusterTarget, CreateClusterInput } from '../domain/cluster-service.js';
 import type { Pgcluster } from '../domain/custom-resources.js';
 import { DomainError } from '../domain/errors.js';
@@ -60,6 +61,8 @@ function createInput(body: GoRequest, namespace: string, name: string): CreateCl
     backrestS3Bucket: optional(body.string('BackrestS3Bucket')),
     backrestS3Region: optional(body.string('BackrestS3Region')),
     backrestS3Endpoint: optional(body.string('BackrestS3Endpoint')),
+    backrestS3Key: optional(body.string('BackrestS3Key')),
+    backrestS3KeySecret: optional(body.string('BackrestS3KeySecret')),
   };
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as unknown as CreateClusterInput;
 }
@@ -69,6 +72,7 @@ function createFailure(error: unknown, name: string): unknown {
   if (!(error instanceof DomainError)) return error;
   if (error.kind === 'AlreadyExists') return new PgoFailure(`pgcluster ${name} was found so we will not create it`);
   if (error.field === 'name') return new PgoFailure(name === ALL ? "invalid cluster name 'all' is not allowed as a cluster name" : `invalid cluster name format ${error.message}`);
+  if (error.field === 'series') return new PgoFailure(`invalid series, ${error.message}`);
   if (error.field === 'replicaCount') return new PgoFailure('invalid replica-count , should be greater than or equal to 0');
   return error;
 }
@@ -77,17 +81,29 @@ async function createClusters(req: RestRequest) {
   req.requireVersion(req.body.string('ClientVersion'));
   const namespace = req.namespace(req.body.string('Namespace'));
   const base = req.body.string('Name');
-  const series = req.body.int('Series');
-  const results: string[] = [];
-  for (let i = 0; i < Math.max(series, 1); i++) {
-    const name = series > 1 ? `${base}${i}` : base;
+  // pgo always sent 1 or more; 0 from another client means one cluster, not none.
+  const series = Math.max(req.body.int('Series'), 1);
+  let names;
+  try {
+    names = seriesNames(base, series);
+  } catch (error) {
+    throw createFailure(error, base);
+  }
+  // Checked name by name first, so a refusal names the cluster at fault with 4.2.4's message.
+  for (const name of names) {
     try {
-      const created = await req.services.clusters.create(req.caller, createInput(req.body, namespace, name));
-      results.push(`created Pgcluster ${name}`, `workflow id ${created.workflowId}`);
+      req.services.clusters.assertCreatable(req.caller, namespace, name);
     } catch (error) {
       throw createFailure(error, name);
     }
   }
+  let created;
+  try {
+    created = await req.services.clusters.createSeries(req.caller, createInput(req.body, namespace, base), series);
+  } catch (error) {
+    throw createFailure(error, base);
+  }
+  const results = created.flatMap((c) => [`created Pgcluster ${c.cluster.metadata.name}`, `workflow id ${c.workflowId}`]);
   return { results, status: okStatus() };
 }
 

@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { pgcluster } from '../support/fixtures.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { untilTrue } from '../support/until.js';
 
 const CR = { group: 'crunchydata.com', version: 'v1' };
 const CLUSTERS = 100;
@@ -118,5 +119,75 @@ describe('GraphQL queries over the watch cache', () => {
   test('a wrong password is UNAUTHENTICATED', async () => {
     const res = await t.gql('{ version { pgoVersion } }', {}, `Basic ${Buffer.from('pgoadmin:wrong').toString('base64')}`);
     assert.equal(res.status, 401);
+  });
+});
+
+interface Details {
+  cluster: {
+    services: { name: string; type: string; clusterIp: string; externalAddresses: string[]; ports: { name: string; port: number; protocol: string; nodePort: number | null }[] }[];
+    volumes: { name: string; phase: string; requested: string; capacity: string; storageClass: string }[];
+    deployments: { name: string; replicas: number; readyReplicas: number; image: string }[];
+  };
+}
+
+const DETAILS = '{ cluster(namespace: "pgouser1", name: "detail") { services { name type clusterIp externalAddresses ports { name port protocol nodePort } } volumes { name phase requested capacity storageClass } deployments { name replicas readyReplicas image } } }';
+
+describe('the objects a dashboard shows beside a cluster', () => {
+  let t: TestApp;
+  let core: k8s.CoreV1Api;
+  let apps: k8s.AppsV1Api;
+  const details = async () => (await t.gql<Details>(DETAILS)).data!.cluster;
+
+  before(async () => {
+    t = await startTestApp();
+    core = t.kc.makeApiClient(k8s.CoreV1Api);
+    apps = t.kc.makeApiClient(k8s.AppsV1Api);
+    const created = await t.gql('mutation { createCluster(input: { namespace: "pgouser1", name: "detail", replicaCount: 0 }) { workflowId } }');
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    await untilTrue(async () => {
+      const cluster = (await t.gql<Details>(DETAILS)).data?.cluster;
+      return cluster !== undefined && cluster.deployments.some((d) => d.name === 'detail' && d.readyReplicas === 1) && cluster.volumes.length > 0 && cluster.volumes.every((v) => v.phase === 'Bound');
+    }, 'the controllers to build the cluster');
+  });
+  after(() => t.dispose());
+
+  test('services answer each Service of the cluster with its type, cluster IP and ports as the Kubernetes API holds them', async () => {
+    const listed = (await core.listNamespacedService({ namespace: 'pgouser1', labelSelector: 'pg-cluster=detail' })).items;
+    const expected = listed
+      .map((s) => ({ name: s.metadata!.name!, type: s.spec!.type!, clusterIp: s.spec!.clusterIP!, externalAddresses: [], ports: s.spec!.ports!.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP', nodePort: p.nodePort ?? null })) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const primary = expected.find((s) => s.name === 'detail');
+    assert.ok(primary?.ports.some((p) => p.port === 5432), 'the primary Service exposes PostgreSQL');
+    assert.match(String(primary?.clusterIp), /^\d+\.\d+\.\d+\.\d+$/);
+    assert.deepEqual([...(await details()).services].sort((a, b) => a.name.localeCompare(b.name)), expected);
+  });
+
+  test('a load balancer\'s ingress address is an external address of the Service', async () => {
+    await core.patchNamespacedServiceStatus({ namespace: 'pgouser1', name: 'detail', body: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }, { hostname: 'detail.example.com' }] } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await untilTrue(async () => (await details()).services.find((s) => s.name === 'detail')?.externalAddresses.length === 2, 'the ingress in the cache');
+    assert.deepEqual((await details()).services.find((s) => s.name === 'detail')?.externalAddresses, ['203.0.113.7', 'detail.example.com']);
+  });
+
+  test('volumes answer each PVC with its requested size, storage class, phase and provisioned capacity', async () => {
+    const volumes = await details();
+    const primary = volumes.volumes.find((v) => v.name === 'detail');
+    assert.deepEqual(primary, { name: 'detail', phase: 'Bound', requested: '300M', capacity: '300M', storageClass: 'fast' });
+    const listed = (await core.listNamespacedPersistentVolumeClaim({ namespace: 'pgouser1', labelSelector: 'pg-cluster=detail' })).items.map((p) => p.metadata!.name!).sort();
+    assert.deepEqual(volumes.volumes.map((v) => v.name).sort(), listed);
+  });
+
+  test('deployments answer desired and ready replicas and the database image', async () => {
+    const primary = (await details()).deployments.find((d) => d.name === 'detail');
+    const api = await apps.readNamespacedDeployment({ namespace: 'pgouser1', name: 'detail' });
+    assert.deepEqual(primary, { name: 'detail', replicas: 1, readyReplicas: 1, image: api.spec!.template.spec!.containers[0].image! });
+    assert.match(primary!.image, /crunchy-postgres-ha/);
+  });
+
+  test('a Deployment scaled to zero answers zero desired and, once its pod is gone, zero ready', async () => {
+    await apps.patchNamespacedDeployment({ namespace: 'pgouser1', name: 'detail', body: { spec: { replicas: 0 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await untilTrue(async () => {
+      const d = (await details()).deployments.find((x) => x.name === 'detail');
+      return d?.replicas === 0 && d.readyReplicas === 0;
+    }, 'the scaled-down Deployment in the cache');
   });
 });

@@ -10,6 +10,48 @@ import { startTestApp, subscribe } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { REPO_ROOT } from '../support/embedded.js';
 
+interface IntrospectedType {
+  name: string;
+  fields: { name: string; description: string | null; args: { name: string; description: string | null }[] }[] | null;
+  inputFields: { name: string; description: string | null }[] | null;
+  enumValues: { name: string; description: string | null }[] | null;
+}
+
+const DESCRIPTIONS = '{ __schema { types { name fields(includeDeprecated: true) { name description args { name description } } inputFields { name description } enumValues(includeDeprecated: true) { name description } } } }';
+
+/**
+ * Fields and arguments still owed a description, declared in resolvers another change was editing
+ * (cluster queries and relations, tasks, subscriptions). Remove an entry once it has one.
+ */
+const OWED_DESCRIPTIONS = [
+  'Query.cluster(name)', 'Query.cluster(namespace)', 'Query.clusterConnectivity(name)', 'Query.clusterConnectivity(namespace)',
+  'Query.task', 'Query.task(name)', 'Query.task(namespace)', 'Query.workflow(id)', 'Query.workflow(namespace)',
+  'Cluster.replicas', 'Cluster.pods', 'Cluster.services', 'Cluster.deployments', 'Cluster.volumes',
+  'ClusterConnectivity.cluster', 'ClusterConnectivity.instances', 'ConnectivityInstance.pod', 'ConnectivityInstance.deployment', 'ConnectivityInstance.role', 'ConnectivityInstance.ready',
+  'Subscription.clusterChanged(name)', 'Subscription.clusterChanged(selector)', 'Subscription.clusterChanged(namespace)',
+  'Subscription.replicaChanged(name)', 'Subscription.replicaChanged(selector)', 'Subscription.replicaChanged(namespace)',
+  'Subscription.taskChanged(name)', 'Subscription.taskChanged(selector)', 'Subscription.taskChanged(workflowId)', 'Subscription.taskChanged(cluster)', 'Subscription.taskChanged(namespace)',
+  'Subscription.backupChanged(cluster)', 'Subscription.backupChanged(namespace)',
+  'Subscription.policyChanged(name)', 'Subscription.policyChanged(selector)', 'Subscription.policyChanged(namespace)',
+  'Subscription.workflowProgress(id)', 'Subscription.workflowProgress(namespace)',
+  'ClusterChange.type', 'ReplicaChange.type', 'ReplicaChange.replica', 'ReplicaChange.resourceVersion',
+  'TaskChange.type', 'TaskChange.task', 'TaskChange.resourceVersion', 'PolicyChange.type', 'PolicyChange.policy', 'PolicyChange.resourceVersion',
+];
+
+/** Every field, argument, input field and enum value without a description, as `Type.field(arg)`. */
+function undescribed(types: IntrospectedType[]): string[] {
+  const out: string[] = [];
+  for (const type of types.filter((t) => !t.name.startsWith('__'))) {
+    for (const field of type.fields ?? []) {
+      if (!field.description) out.push(`${type.name}.${field.name}`);
+      for (const arg of field.args) if (!arg.description) out.push(`${type.name}.${field.name}(${arg.name})`);
+    }
+    for (const field of type.inputFields ?? []) if (!field.description) out.push(`${type.name}.${field.name}`);
+    for (const value of type.enumValues ?? []) if (!value.description) out.push(`${type.name}.${value.name}`);
+  }
+  return out.sort();
+}
+
 function get(t: TestApp, path: string, headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
     request(new URL(path, t.app.url), { ca: t.ca, headers }, (res) => {
@@ -31,6 +73,12 @@ describe('schema and limits', () => {
 
   test('schema/schema.graphql is exactly the SDL the code builds (run `npm run schema` after changing types)', async () => {
     assert.equal(readFileSync(join(REPO_ROOT, 'schema/schema.graphql'), 'utf8'), await schemaSdl());
+  });
+
+  test('every field, argument, input field and enum value says what it means (bar those listed as owed)', async () => {
+    const res = await t.gql<{ __schema: { types: IntrospectedType[] } }>(DESCRIPTIONS);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.deepEqual(undescribed(res.data!.__schema.types), [...OWED_DESCRIPTIONS].sort());
   });
 
   test('a query nested deeper than the limit is refused with QUERY_TOO_DEEP', async () => {

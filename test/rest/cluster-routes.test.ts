@@ -1,6 +1,8 @@
 /** The cluster lifecycle routes: create, show, delete, update and test, as pgo 4.2.4 answered them. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
 import { startTestApp } from '../support/app.js';
 import { until } from '../support/until.js';
@@ -62,6 +64,20 @@ describe('pgo cluster routes', () => {
   test('POST /clusters with a Series creates numbered clusters', async () => {
     const body = json<{ results: string[] }>(await create({ Name: 'series', Series: 2 }));
     assert.deepEqual(body.results.filter((l) => l.startsWith('created')), ['created Pgcluster series0', 'created Pgcluster series1']);
+  });
+
+  test('POST /clusters with a Series above the limit answers an error naming series and creates nothing', async () => {
+    const body = json<{ status: { Code: string; Msg: string } }>(await create({ Name: 'horde', Series: 1_000_000_000 }));
+    assert.equal(body.status.Code, 'error');
+    assert.match(body.status.Msg, /series/);
+    assert.equal(t.app.cache.get(PGCLUSTER, NS, 'horde0'), undefined);
+  });
+
+  test('POST /clusters writes BackrestS3Key and BackrestS3KeySecret into the repository Secret', async () => {
+    const body = json<{ status: { Code: string } }>(await create({ Name: 'keyed', BackrestStorageType: 's3', BackrestS3Bucket: 'b', BackrestS3Region: 'r', BackrestS3Endpoint: 'e', BackrestS3Key: 'AKIAEXAMPLE', BackrestS3KeySecret: 'secret' }));
+    assert.equal(body.status.Code, 'ok');
+    const secret = await t.kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: NS, name: 'keyed-backrest-repo-config' });
+    assert.deepEqual(parse(Buffer.from(String(secret.data?.['aws-s3-credentials.yaml']), 'base64').toString()), { 'aws-s3-key': 'AKIAEXAMPLE', 'aws-s3-key-secret': 'secret' });
   });
 
   test('POST /clusters with another client version answers the mismatch with null results', async () => {
