@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ensureAdminCredentials } from './auth/admin-credentials.js';
 import type { Credentials } from './auth/admin-credentials.js';
@@ -30,7 +31,7 @@ import { GraphqlWsServer } from './graphql/ws-server.js';
 import { createKubeConfig, kubeEndpoint } from './kube/client.js';
 import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES, SECRETS } from './kube/resources.js';
 import { WatchCache } from './kube/watch-cache.js';
-import { KubeWriter } from './kube/writer.js';
+import { KubeApiError, KubeWriter } from './kube/writer.js';
 import { Metrics } from './observability/metrics.js';
 import { startApiServer } from './server.js';
 import { ensureCertificateAuthority, ensureServerCertificate } from './tls/pki.js';
@@ -41,6 +42,8 @@ export interface AppOptions {
   config: Config;
   mode: 'embedded' | 'kubeconfig' | 'in-cluster';
   log: Logger;
+  /** Aborts a start still waiting for the Kubernetes API (a shutdown signal during start-up). */
+  signal?: AbortSignal;
 }
 
 export interface App {
@@ -77,6 +80,28 @@ export async function startApp(options: AppOptions): Promise<App> {
   } catch (error) {
     await teardown.run().catch((closeError: unknown) => options.log.warn({ err: closeError }, 'closing after a failed start failed'));
     throw error;
+  }
+}
+
+export const FIRST_ADMIN_RETRY_INITIAL_MS = 200;
+export const FIRST_ADMIN_RETRY_MAX_MS = 10_000;
+
+/** A Kubernetes API that is down, starting, or refusing for now; anything else is a bug and stops the start. */
+function kubeUnavailable(error: unknown): boolean {
+  return error instanceof KubeApiError || typeof (error as NodeJS.ErrnoException).code === 'string';
+}
+
+/** ensureFirstAdmin, retried until the Kubernetes API answers; true when it created the administrator. */
+async function firstAdminOnceReachable(writer: KubeWriter, namespace: string, admin: Credentials, log: Logger, signal: AbortSignal | undefined): Promise<boolean> {
+  for (let waitMs = FIRST_ADMIN_RETRY_INITIAL_MS; ; waitMs = Math.min(waitMs * 2, FIRST_ADMIN_RETRY_MAX_MS)) {
+    signal?.throwIfAborted();
+    try {
+      return await ensureFirstAdmin(writer, namespace, admin);
+    } catch (error) {
+      if (!kubeUnavailable(error)) throw error;
+      log.warn({ err: error, retryInMs: waitMs }, 'first administrator: Kubernetes API not available; retrying');
+      await delay(waitMs, undefined, signal ? { signal } : {});
+    }
   }
 }
 
@@ -171,9 +196,6 @@ async function startParts(options: AppOptions, teardown: Teardown): Promise<App>
   });
 
   const admin = ensureAdminCredentials(config.dataDir, config.adminUsername, config.adminPassword);
-  if (await ensureFirstAdmin(writer, config.operatorNamespace, admin)) {
-    log.info({ username: admin.username, ...(config.adminPassword === undefined ? { passwordFile: join(config.dataDir, 'admin-credentials') } : {}) }, 'first administrator created');
-  }
   const authenticator = new PgoUserAuthenticator(new UserStore(cache, config.operatorNamespace), config.namespaces);
   const schema = await graphqlSchema();
   const onError = (error: unknown): void => log.error({ err: error }, 'request failed');
@@ -181,13 +203,22 @@ async function startParts(options: AppOptions, teardown: Teardown): Promise<App>
   const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator, introspection: config.introspection, maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
   const rest = new RestHandler({ routes: REST_ROUTES, authenticator, services: shared.services, onError });
 
+  let adminEnsured = false;
+  // Ready once logins work: every cache synced and the first administrator in place.
+  const readiness = { isSynced: () => adminEnsured && cache.isSynced() };
   const api = await listeningOn(
     'listen',
     config.listen,
-    startApiServer({ host: config.listen.host, port: config.listen.port, readiness: cache, graphql, graphqlWs, explorer: explorerHandler(authenticator), rest: (req, res) => rest.handle(req, res), metrics: { authorized: (h) => authenticator.authenticate(h) !== undefined, text: () => metrics.text() }, onError, ...(tls ? { tls } : {}) }),
+    startApiServer({ host: config.listen.host, port: config.listen.port, readiness, graphql, graphqlWs, explorer: explorerHandler(authenticator), rest: (req, res) => rest.handle(req, res), metrics: { authorized: (h) => authenticator.authenticate(h) !== undefined, text: () => metrics.text() }, onError, ...(tls ? { tls } : {}) }),
   );
   teardown.add(() => api.close());
   log.info({ url: api.url, tls: Boolean(tls) }, 'API server listening (GraphQL at /graphql, pgo 4.2.4 REST routes at /, GET /healthz, /readyz)');
+
+  // Listening first: while the Kubernetes API is not reachable yet, /healthz answers and /readyz says 503.
+  if (await firstAdminOnceReachable(writer, config.operatorNamespace, admin, log, options.signal)) {
+    log.info({ username: admin.username, ...(config.adminPassword === undefined ? { passwordFile: join(config.dataDir, 'admin-credentials') } : {}) }, 'first administrator created');
+  }
+  adminEnsured = true;
 
   return {
     url: api.url,

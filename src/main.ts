@@ -31,11 +31,14 @@ async function main(): Promise<void> {
   }
   const { config, mode } = configure(argv);
   const log = createLogger(config.logLevel);
-  const starting = startApp({ config, mode, log });
-  // Registered before the app is up: a signal during start-up still shuts down cleanly.
+  const aborting = new AbortController();
+  const starting = startApp({ config, mode, log, signal: aborting.signal });
+  // Registered before the app is up: a signal during start-up (even one waiting for the Kubernetes API) still shuts down cleanly.
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down');
-    await (await starting).close();
+    aborting.abort();
+    const app = await starting.catch(() => undefined);
+    await app?.close();
     process.exit(0);
   };
   process.once('SIGINT', (s) => void shutdown(s));
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     await starting;
   } catch (e) {
     // startApp has closed whatever it started before the failure.
+    if (aborting.signal.aborted) return;
     if (e instanceof ListenError) refuse(listenErrorMessage(e, config.names));
     throw e;
   }
