@@ -4,8 +4,8 @@
  * environment variables, which beat defaults; an unknown flag or a bad value stops the start with a
  * message naming it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dns1035LabelProblem } from './domain/naming.js';
 import { kubeconfigProblem } from './kube/client.js';
@@ -99,6 +99,20 @@ function oneLine(raw: string, name: string): string {
   return raw;
 }
 
+/** The data directory, or the nearest existing directory it would be created in, must be writable. */
+function dataDirectory(raw: string, name: string): string {
+  const path = resolve(raw);
+  let existing = path;
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) throw new ConfigError(`${name}: '${existing}' is not a directory`);
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new ConfigError(`${name}: cannot write to '${existing}': permission denied`);
+  }
+  return path;
+}
+
 const READ_FAILURES: Record<string, string> = { EACCES: 'permission denied', EISDIR: 'is a directory' };
 
 /** The file's absolute path and text; a file that cannot be read stops the start naming the setting. */
@@ -129,7 +143,7 @@ const kubeconfigFile = checkedFile((_text, path) => kubeconfigProblem(path));
 
 /** Every setting, once. The order is the order of the README table. */
 const SETTINGS: { [K in keyof Config]: Setting<K> } = {
-  dataDir: { key: 'dataDir', flag: 'data-dir', env: 'PGO_DATA_DIR', meaning: 'where the embedded store, generated TLS material, kubeconfig and first-admin credentials live', default: './data', parse: (raw) => resolve(raw) },
+  dataDir: { key: 'dataDir', flag: 'data-dir', env: 'PGO_DATA_DIR', meaning: 'where the embedded store, generated TLS material, kubeconfig and first-admin credentials live', default: './data', parse: dataDirectory },
   listen: { key: 'listen', flag: 'listen', env: 'PGO_LISTEN', meaning: 'address of the GraphQL + REST server (HTTPS)', default: '0.0.0.0:8443', parse: hostPort },
   kubeListen: { key: 'kubeListen', flag: 'kube-listen', env: 'PGO_KUBE_LISTEN', meaning: 'address of the embedded Kubernetes API (HTTPS)', default: '127.0.0.1:6443', parse: hostPort },
   kubeconfig: { key: 'kubeconfig', flag: 'kubeconfig', env: 'KUBECONFIG', meaning: 'use this cluster instead of the embedded one', default: undefined, parse: kubeconfigFile },

@@ -139,14 +139,17 @@ export function certificatePemProblem(pem: string): string | undefined {
   return undefined;
 }
 
+/** PKCS#8 and the traditional OpenSSL format mark an encrypted key differently. */
+const ENCRYPTED_PEM_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
 /** Why a PEM text is not a private key the HTTPS server can use, or undefined. */
 export function privateKeyPemProblem(pem: string): string | undefined {
   try {
     createPrivateKey(pem);
     return undefined;
-  } catch (error) {
-    // Node asks for no passphrase at start, so an encrypted key can never be used.
-    return (error as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE' ? 'holds an encrypted private key (give it unencrypted)' : 'holds no PEM private key';
+  } catch {
+    // No passphrase is ever asked for, so an encrypted key can never be used.
+    return ENCRYPTED_PEM_KEY.test(pem) ? 'holds an encrypted private key (give it unencrypted)' : 'holds no PEM private key';
   }
 }
 

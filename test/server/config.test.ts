@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -172,9 +173,21 @@ describe('configuration', () => {
     assert.equal(loadConfig([], { PGO_TLS_CERT: chain, PGO_TLS_KEY: key }).tlsCert, chain);
   });
 
+  test('an encrypted TLS key is refused: no passphrase is ever asked for', () => {
+    const { cert } = pki();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const encrypted = writeTemp('server.key', privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }).toString());
+    assert.throws(() => loadConfig([], { PGO_TLS_CERT: cert, PGO_TLS_KEY: encrypted }), refused(/^PGO_TLS_KEY: '.*' holds an encrypted private key \(give it unencrypted\)$/));
+  });
+
   test('a client CA file without a PEM certificate is refused naming the setting and the file', () => {
     const { key } = pki();
     assert.throws(() => loadConfig([], { PGO_TLS_CLIENT_CA: key }), refused(new RegExp(`^PGO_TLS_CLIENT_CA: '${key}' holds no PEM certificate$`)));
+  });
+
+  test('a data directory below a regular file is refused naming the file', () => {
+    const file = writeTemp('not-a-dir', '');
+    assert.throws(() => loadConfig(['--data-dir', join(file, 'data')], {}), refused(new RegExp(`^--data-dir: '${file}' is not a directory$`)));
   });
 
   test('an admin username that is not a valid pgouser name is refused with the reason', () => {

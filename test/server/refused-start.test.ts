@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import type { ExecFileOptions } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,21 @@ describe('a start refused for a bad setting', () => {
     try {
       const { stderr } = await refusedStart(['--data-dir', data, '--kube-listen', '127.0.0.1:0', '--listen', '127.0.0.1:80'], {}, asRoot ? { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID } : {});
       assert.equal(stderr, 'pgo-graphql-server: --listen 127.0.0.1:80: permission denied (ports below 1024 need privileges)\n');
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a start as a user who cannot write the data directory', () => {
+  test('stops with one line naming the setting and the directory', async () => {
+    const asRoot = process.getuid?.() === 0;
+    const data = mkdtempSync(join(tmpdir(), 'pgo-refused-readonly-'));
+    // Root writes anywhere: the check is seen by an unprivileged user on root's directory.
+    if (!asRoot) chmodSync(data, 0o500);
+    try {
+      const { stderr } = await refusedStart(['--data-dir', data], {}, asRoot ? { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID } : {});
+      assert.equal(stderr, `pgo-graphql-server: --data-dir: cannot write to '${data}': permission denied\n`);
     } finally {
       rmSync(data, { recursive: true, force: true });
     }
