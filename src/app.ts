@@ -83,8 +83,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   }
 }
 
-export const FIRST_ADMIN_RETRY_INITIAL_MS = 200;
-export const FIRST_ADMIN_RETRY_MAX_MS = 10_000;
+const FIRST_ADMIN_RETRY_INITIAL_MS = 200;
+const FIRST_ADMIN_RETRY_MAX_MS = 10_000;
 
 /** A Kubernetes API that is down, starting, or refusing for now; anything else is a bug and stops the start. */
 function kubeUnavailable(error: unknown): boolean {

@@ -275,7 +275,7 @@ export class ListenError extends Error {
   }
 }
 
-export function formatHostPort({ host, port }: HostPort): string {
+function formatHostPort({ host, port }: HostPort): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
