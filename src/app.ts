@@ -31,7 +31,7 @@ import { GraphqlWsServer } from './graphql/ws-server.js';
 import { createKubeConfig, kubeEndpoint } from './kube/client.js';
 import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES, SECRETS } from './kube/resources.js';
 import { WatchCache } from './kube/watch-cache.js';
-import { KubeApiError, KubeWriter } from './kube/writer.js';
+import { KubeWriter } from './kube/writer.js';
 import { Metrics } from './observability/metrics.js';
 import { startApiServer } from './server.js';
 import { ensureCertificateAuthority, ensureServerCertificate } from './tls/pki.js';
@@ -86,19 +86,16 @@ export async function startApp(options: AppOptions): Promise<App> {
 const FIRST_ADMIN_RETRY_INITIAL_MS = 200;
 const FIRST_ADMIN_RETRY_MAX_MS = 10_000;
 
-/** A Kubernetes API that is down, starting, or refusing for now; anything else is a bug and stops the start. */
-function kubeUnavailable(error: unknown): boolean {
-  return error instanceof KubeApiError || typeof (error as NodeJS.ErrnoException).code === 'string';
-}
-
-/** ensureFirstAdmin, retried until the Kubernetes API answers; true when it created the administrator. */
+/**
+ * ensureFirstAdmin, retried until the Kubernetes API answers (down, starting, timing out, refusing
+ * for now: every failure is retried, as the watches retry theirs); true when it created the administrator.
+ */
 async function firstAdminOnceReachable(writer: KubeWriter, namespace: string, admin: Credentials, log: Logger, signal: AbortSignal | undefined): Promise<boolean> {
   for (let waitMs = FIRST_ADMIN_RETRY_INITIAL_MS; ; waitMs = Math.min(waitMs * 2, FIRST_ADMIN_RETRY_MAX_MS)) {
     signal?.throwIfAborted();
     try {
       return await ensureFirstAdmin(writer, namespace, admin);
     } catch (error) {
-      if (!kubeUnavailable(error)) throw error;
       log.warn({ err: error, retryInMs: waitMs }, 'first administrator: Kubernetes API not available; retrying');
       await delay(waitMs, undefined, signal ? { signal } : {});
     }
