@@ -4,10 +4,13 @@
  * environment variables, which beat defaults; an unknown flag or a bad value stops the start with a
  * message naming it.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dns1035LabelProblem } from './domain/naming.js';
+import { kubeconfigProblem } from './kube/client.js';
 import { dns1123LabelProblem } from './kube/label-syntax.js';
+import { certificatePemProblem, keyMatchesCertificate, privateKeyPemProblem } from './tls/pki.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -84,20 +87,66 @@ function namespaceName(raw: string, name: string): string {
   return raw;
 }
 
-const text = (raw: string): string => raw;
+function pgouserName(raw: string, name: string): string {
+  const problem = dns1035LabelProblem(raw);
+  if (problem) throw new ConfigError(`${name}: '${raw}' is not a valid pgouser name: ${problem}`);
+  return raw;
+}
 
-function existingFile(raw: string, name: string): string {
+function oneLine(raw: string, name: string): string {
+  // pgo clients read `username:password` from one line of their pgouser file.
+  if (/[\r\n]/.test(raw)) throw new ConfigError(`${name}: must not contain a line break`);
+  return raw;
+}
+
+/** The data directory, or the nearest existing directory it would be created in, must be writable. */
+function dataDirectory(raw: string, name: string): string {
   const path = resolve(raw);
-  if (!existsSync(path)) throw new ConfigError(`${name}: no such file '${raw}'`);
+  let existing = path;
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) throw new ConfigError(`${name}: '${existing}' is not a directory`);
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new ConfigError(`${name}: cannot write to '${existing}': permission denied`);
+  }
   return path;
 }
 
+const READ_FAILURES: Record<string, string> = { EACCES: 'permission denied', EISDIR: 'is a directory' };
+
+/** The file's absolute path and text; a file that cannot be read stops the start naming the setting. */
+function readSettingFile(raw: string, name: string): { path: string; text: string } {
+  const path = resolve(raw);
+  try {
+    return { path, text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    const code = String((error as NodeJS.ErrnoException).code);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ConfigError(`${name}: no such file '${raw}'`);
+    throw new ConfigError(`${name}: cannot read '${raw}': ${READ_FAILURES[code] ?? code}`);
+  }
+}
+
+/** A file whose text `problem` accepts; answers its absolute path. */
+function checkedFile(problem: (text: string, path: string) => string | undefined) {
+  return (raw: string, name: string): string => {
+    const { path, text } = readSettingFile(raw, name);
+    const reason = problem(text, path);
+    if (reason) throw new ConfigError(`${name}: '${raw}' ${reason}`);
+    return path;
+  };
+}
+
+const certificateFile = checkedFile(certificatePemProblem);
+const privateKeyFile = checkedFile(privateKeyPemProblem);
+const kubeconfigFile = checkedFile((_text, path) => kubeconfigProblem(path));
+
 /** Every setting, once. The order is the order of the README table. */
 const SETTINGS: { [K in keyof Config]: Setting<K> } = {
-  dataDir: { key: 'dataDir', flag: 'data-dir', env: 'PGO_DATA_DIR', meaning: 'where the embedded store, generated TLS material, kubeconfig and first-admin credentials live', default: './data', parse: (raw) => resolve(raw) },
+  dataDir: { key: 'dataDir', flag: 'data-dir', env: 'PGO_DATA_DIR', meaning: 'where the embedded store, generated TLS material, kubeconfig and first-admin credentials live', default: './data', parse: dataDirectory },
   listen: { key: 'listen', flag: 'listen', env: 'PGO_LISTEN', meaning: 'address of the GraphQL + REST server (HTTPS)', default: '0.0.0.0:8443', parse: hostPort },
   kubeListen: { key: 'kubeListen', flag: 'kube-listen', env: 'PGO_KUBE_LISTEN', meaning: 'address of the embedded Kubernetes API (HTTPS)', default: '127.0.0.1:6443', parse: hostPort },
-  kubeconfig: { key: 'kubeconfig', flag: 'kubeconfig', env: 'KUBECONFIG', meaning: 'use this cluster instead of the embedded one', default: undefined, parse: existingFile },
+  kubeconfig: { key: 'kubeconfig', flag: 'kubeconfig', env: 'KUBECONFIG', meaning: 'use this cluster instead of the embedded one', default: undefined, parse: kubeconfigFile },
   namespaces: {
     key: 'namespaces',
     flag: 'namespaces',
@@ -111,12 +160,12 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     },
   },
   operatorNamespace: { key: 'operatorNamespace', flag: 'operator-namespace', env: 'PGO_OPERATOR_NAMESPACE', meaning: 'where users, roles and the leader Lease live', default: 'pgo', parse: namespaceName },
-  adminUsername: { key: 'adminUsername', env: 'PGO_ADMIN_USERNAME', meaning: 'the first administrator, created when none exists', default: 'pgoadmin', parse: text },
-  adminPassword: { key: 'adminPassword', env: 'PGO_ADMIN_PASSWORD', meaning: "the first administrator's password", default: undefined, parse: text },
+  adminUsername: { key: 'adminUsername', env: 'PGO_ADMIN_USERNAME', meaning: 'the first administrator, created when none exists', default: 'pgoadmin', parse: pgouserName },
+  adminPassword: { key: 'adminPassword', env: 'PGO_ADMIN_PASSWORD', meaning: "the first administrator's password", default: undefined, parse: oneLine },
   tls: { key: 'tls', flag: 'tls', env: 'PGO_TLS', meaning: '`false` serves plain HTTP (explicit opt-out only)', default: 'true', parse: (raw, name) => oneOf(['true', 'false', '1', '0'] as const)(raw, name) === 'true' || raw === '1' },
-  tlsCert: { key: 'tlsCert', flag: 'tls-cert', env: 'PGO_TLS_CERT', meaning: "PEM certificate (chain) of the HTTPS server; unset: one signed by a CA generated in the data directory", default: undefined, parse: existingFile },
-  tlsKey: { key: 'tlsKey', flag: 'tls-key', env: 'PGO_TLS_KEY', meaning: 'PEM private key of `PGO_TLS_CERT` (set both or neither)', default: undefined, parse: existingFile },
-  tlsClientCa: { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'PGO_TLS_CLIENT_CA', meaning: 'PEM CA bundle: when set, every client must present a certificate it signed (as pgo could require)', default: undefined, parse: existingFile },
+  tlsCert: { key: 'tlsCert', flag: 'tls-cert', env: 'PGO_TLS_CERT', meaning: "PEM certificate (chain) of the HTTPS server; unset: one signed by a CA generated in the data directory", default: undefined, parse: certificateFile },
+  tlsKey: { key: 'tlsKey', flag: 'tls-key', env: 'PGO_TLS_KEY', meaning: 'PEM private key of `PGO_TLS_CERT` (set both or neither)', default: undefined, parse: privateKeyFile },
+  tlsClientCa: { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'PGO_TLS_CLIENT_CA', meaning: 'PEM CA bundle: when set, every client must present a certificate it signed (as pgo could require)', default: undefined, parse: certificateFile },
   mode: { key: 'mode', flag: 'mode', env: 'PGO_MODE', meaning: '`auto`: a kubeconfig or a service account means cluster, else embedded', default: 'auto', parse: oneOf(['auto', 'embedded', 'cluster'] as const) },
   logLevel: { key: 'logLevel', flag: 'log-level', env: 'PGO_LOG_LEVEL', meaning: 'trace, debug, info, warn or error', default: 'info', parse: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const) },
   introspection: { key: 'introspection', flag: 'introspection', env: 'PGO_INTROSPECTION', meaning: 'answer GraphQL introspection queries (the explorer and code generators need it)', default: 'true', parse: (raw, name) => oneOf(['true', 'false'] as const)(raw, name) === 'true' },
@@ -138,26 +187,39 @@ export function configTable(): string {
 }
 
 export function helpText(): string {
-  const lines = ORDERED.map((s) => `  ${(s.flag ? `--${s.flag}` : '').padEnd(22)} ${(s.env ?? '').padEnd(24)} ${s.meaning}${s.default === undefined ? '' : ` (default ${s.default})`}`);
-  return ['Usage: npm start -- [flags]', '', '  flag                   environment variable', ...lines, '  --help                 print this and exit', ''].join('\n');
+  const rows = [['flag', 'environment variable', ''], ...ORDERED.map((s) => [s.flag ? `--${s.flag}` : '', s.env ?? '', `${s.meaning}${s.default === undefined ? '' : ` (default ${s.default})`}`]), ['--help', '', 'print this and exit']];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  const lines = rows.map(([flag, env, meaning]) => `  ${flag.padEnd(widths[0])}  ${env.padEnd(widths[1])}  ${meaning}`.trimEnd());
+  return ['Usage: npm start -- [flags]', '', ...lines, ''].join('\n');
 }
 
 export interface LoadedConfig extends Config {
-  help: boolean;
+  /** How each setting was given (its flag or environment variable), for messages about its value. */
+  names: { [K in keyof Config]: string };
+}
+
+function parseFlags(argv: string[], strict: boolean): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const s of ORDERED) if (s.flag) options[s.flag] = { type: 'string' };
+  return parseArgs({ args: argv, options, strict, allowPositionals: !strict }).values;
+}
+
+/** `--help` prints the settings whatever else is wrong with the command line or the environment. */
+export function helpRequested(argv: string[]): boolean {
+  return parseFlags(argv, false).help === true;
 }
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const s of ORDERED) if (s.flag) options[s.flag] = { type: 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+    values = parseFlags(argv, true);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const unknown = /Unknown option '([^']+)'/.exec(message);
     throw new ConfigError(unknown ? `unknown flag ${unknown[1]}` : message);
   }
-  const config: Record<string, unknown> = { help: values.help === true };
+  const config: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
   for (const s of ORDERED) {
     const fromFlag = s.flag ? values[s.flag] : undefined;
     const fromEnv = s.env ? env[s.env] : undefined;
@@ -171,12 +233,67 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
       name = String(s.env);
     } else {
       raw = s.default;
-      name = s.flag ? `--${s.flag}` : String(s.env);
+      name = s.env ?? `--${s.flag}`;
     }
+    names[s.key] = name;
     config[s.key] = raw === undefined ? undefined : s.parse(raw, name);
   }
-  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('PGO_TLS_CERT and PGO_TLS_KEY: set both or neither');
-  return config as unknown as LoadedConfig;
+  const loaded = { ...config, names } as unknown as LoadedConfig;
+  checkKeyPair(loaded);
+  return loaded;
+}
+
+function checkKeyPair(config: LoadedConfig): void {
+  const { tlsCert, tlsKey, names } = config;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError(`${names.tlsCert} and ${names.tlsKey}: set both or neither`);
+  if (tlsCert === undefined || tlsKey === undefined) return;
+  if (!keyMatchesCertificate(readFileSync(tlsCert, 'utf8'), readFileSync(tlsKey, 'utf8'))) {
+    throw new ConfigError(`${names.tlsKey}: '${tlsKey}' is not the private key of the certificate in ${names.tlsCert} '${tlsCert}'`);
+  }
+}
+
+/** Listen failures a configured address can cause, in the words of the start-up message. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this host',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+};
+
+export type ListenSetting = 'listen' | 'kubeListen';
+
+/** A configured address the process could not listen on. */
+export class ListenError extends Error {
+  constructor(
+    readonly setting: ListenSetting,
+    readonly address: HostPort,
+    readonly reason: string,
+  ) {
+    super(`${setting} ${formatHostPort(address)}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+function formatHostPort({ host, port }: HostPort): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Awaits a server start, turning its failure to listen on `address` into a ListenError. */
+export async function listeningOn<T>(setting: ListenSetting, address: HostPort, start: Promise<T>): Promise<T> {
+  try {
+    return await start;
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    const reason = code === undefined ? undefined : LISTEN_FAILURES[code];
+    if (reason !== undefined && (syscall === 'listen' || syscall === 'getaddrinfo')) throw new ListenError(setting, address, reason);
+    throw error;
+  }
+}
+
+/** The one-line message for a listen failure, naming the setting as it was given. */
+export function listenErrorMessage(error: ListenError, names: LoadedConfig['names']): string {
+  return `${names[error.setting]} ${formatHostPort(error.address)}: ${error.reason}`;
 }
 
 /** Files that mean "this process runs in a pod" (the service account client-node reads). */

@@ -99,10 +99,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}) }, listener)
     : createHttpServer(listener);
   options.graphqlWs.attach(server, clientCertificateAccepted);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    // The handlers are closed with the server; one that never listened closes them now.
+    await options.graphqlWs.close();
+    await options.graphql.stop();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {

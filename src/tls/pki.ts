@@ -4,7 +4,7 @@
  * `ca.crt` lets curl, kubectl and client-node verify both. Keys come from Node's crypto (fast);
  * node-forge writes the X.509 certificates, which Node cannot.
  */
-import { createHash, generateKeyPairSync, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -121,6 +121,41 @@ export function ensureServerCertificate(dir: string, name: string, ca: Certifica
   writeAtomically(keyPath, keys.keyPem, 0o600);
   writeAtomically(certPath, certPem, 0o644);
   return { certPem, keyPem: keys.keyPem, certPath, keyPath };
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** Why a PEM text is not a certificate or bundle of certificates (every block must parse), or undefined. */
+export function certificatePemProblem(pem: string): string | undefined {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) return 'holds no PEM certificate';
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `holds a PEM certificate that does not parse (block ${index + 1})`;
+    }
+  }
+  return undefined;
+}
+
+/** PKCS#8 and the traditional OpenSSL format mark an encrypted key differently. */
+const ENCRYPTED_PEM_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
+/** Why a PEM text is not a private key the HTTPS server can use, or undefined. */
+export function privateKeyPemProblem(pem: string): string | undefined {
+  try {
+    createPrivateKey(pem);
+    return undefined;
+  } catch {
+    // No passphrase is ever asked for, so an encrypted key can never be used.
+    return ENCRYPTED_PEM_KEY.test(pem) ? 'holds an encrypted private key (give it unencrypted)' : 'holds no PEM private key';
+  }
+}
+
+/** True when `keyPem` is the private key of the first (leaf) certificate of `certPem`. */
+export function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
+  return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
 }
 
 export function generateToken(): string {
