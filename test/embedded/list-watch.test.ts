@@ -97,6 +97,31 @@ describe('list and watch', () => {
     assert.equal(res.json().message, 'field label not supported: spec.port');
   });
 
+  test('a field label that is an Object property name is unsupported, not a crash', async () => {
+    const res = await raw(t, 'GET', '/api/v1/namespaces/pgouser1/pods?fieldSelector=constructor%3Dx');
+    assert.equal(res.status, 400);
+    assert.equal(res.json().message, 'field label not supported: constructor');
+  });
+
+  test('status.successful=0 selects Jobs whose status has no succeeded count, as Kubernetes reads absent as 0', async () => {
+    const jobs = '/apis/batch/v1/namespaces/pgouser1/jobs';
+    const job = (name: string) => ({ metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
+    assert.equal((await raw(t, 'POST', jobs, job('job-running'))).status, 201);
+    assert.equal((await raw(t, 'POST', jobs, job('job-done'))).status, 201);
+    const done = await raw(t, 'PATCH', `${jobs}/job-done/status`, { status: { succeeded: 1 } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(done.status, 200, done.text);
+    const names = async (selector: string) => ((await raw(t, 'GET', `${jobs}?fieldSelector=${encodeURIComponent(selector)}`)).json().items as { metadata: { name: string } }[]).map((i) => i.metadata.name);
+    assert.deepEqual(await names('status.successful=0'), ['job-running']);
+    assert.deepEqual(await names('status.successful!=0'), ['job-done']);
+  });
+
+  test('spec.unschedulable=false selects Nodes that do not set it, as Kubernetes reads absent as false', async () => {
+    assert.equal((await raw(t, 'POST', '/api/v1/nodes', { metadata: { name: 'plain-node' } })).status, 201);
+    assert.equal((await raw(t, 'POST', '/api/v1/nodes', { metadata: { name: 'cordoned-node' }, spec: { unschedulable: true } })).status, 201);
+    const list = (await raw(t, 'GET', `/api/v1/nodes?fieldSelector=${encodeURIComponent('spec.unschedulable=false')}`)).json().items as { metadata: { name: string } }[];
+    assert.deepEqual(list.map((i) => i.metadata.name).filter((n) => n.endsWith('-node')), ['plain-node']);
+  });
+
   test('the all-namespaces path lists across namespaces', async () => {
     const list = (await custom.listClusterCustomObject({ group: G.group, version: G.version, plural: G.plural, labelSelector: 'tier=gold' })) as { items: { metadata: { namespace: string } }[] };
     assert.deepEqual([...new Set(list.items.map((i) => i.metadata.namespace))], ['pgouser1', 'pgouser2']);
