@@ -319,6 +319,8 @@ export class ApiCore {
     }
     const event = this.store.put(entry.resource, entry.namespace, entry.name, next);
     this.afterWrite(rt, next);
+    // A dependent that no longer blocks (reference dropped, blockOwnerDeletion cleared) may release its owner.
+    for (const ownerUid of entry.ownerUids) this.finishForeground(ownerUid);
     return { code: 200, json: event.json, warnings };
   }
 
@@ -386,7 +388,7 @@ export class ApiCore {
     }
     let last = jsonEqual(JSON.parse(entry.json), object) ? entry.json : this.store.put(entry.resource, entry.namespace, entry.name, object).json;
     if (finalizers.includes(FOREGROUND_FINALIZER)) {
-      for (const dependent of this.store.dependentsOf(entry.uid)) this.deleteDependent(dependent, 'Foreground');
+      for (const dependent of this.store.dependentsOf(entry.uid)) this.collectForForeground(dependent, entry.uid);
       last = this.finishForeground(entry.uid) ?? last;
     }
     if (finalizers.includes(ORPHAN_FINALIZER)) {
@@ -397,11 +399,24 @@ export class ApiCore {
     return { removed: gone, json: last };
   }
 
-  private deleteDependent(dependent: StoredEntry, propagation: Propagation): void {
+  /**
+   * A dependent of an owner deleted in the foreground: deleted too, unless another owner still holds
+   * it, in which case it only loses the reference (what Kubernetes' garbage collector does).
+   */
+  private collectForForeground(dependent: StoredEntry, ownerUid: string): void {
     const rt = this.typeOf(dependent);
     const current = this.store.get(dependent.resource, dependent.namespace, dependent.name);
     if (!rt || !current) return;
-    this.deleteEntry(rt, current, propagation);
+    if (current.ownerUids.some((uid) => uid !== ownerUid && this.solidOwner(uid, current))) this.dropOwnerReference(current, ownerUid);
+    else this.deleteEntry(rt, current, 'Foreground');
+  }
+
+  /** An owner that exists and is not itself waiting for its dependents to go. */
+  private solidOwner(uid: string, dependent: StoredEntry): boolean {
+    if (!this.ownerExists(uid, dependent)) return false;
+    const owner = this.store.getByUid(uid) as StoredEntry;
+    const metadata = metadataOf(JSON.parse(owner.json) as JsonObject);
+    return metadata.deletionTimestamp === undefined || !finalizersOf(metadata).includes(FOREGROUND_FINALIZER);
   }
 
   private dropOwnerReference(dependent: StoredEntry, ownerUid: string): void {
@@ -440,10 +455,10 @@ export class ApiCore {
   private finishForeground(ownerUid: string): string | undefined {
     const owner = this.store.getByUid(ownerUid);
     if (!owner) return undefined;
-    const blocking = this.store.dependentsOf(ownerUid);
-    if (blocking.length > 0) return undefined;
     const metadata = metadataOf(JSON.parse(owner.json) as JsonObject);
     if (!finalizersOf(metadata).includes(FOREGROUND_FINALIZER)) return undefined;
+    // Only dependents that say so hold their owner back; the others are collected once it is gone.
+    if (this.store.dependentsOf(ownerUid).some((d) => blocksOwnerDeletion(d, ownerUid))) return undefined;
     return this.removeFinalizer(ownerUid, FOREGROUND_FINALIZER);
   }
 
@@ -678,6 +693,11 @@ export class ApiCore {
       throw new ApiError(500, 'InternalError', 'the service IP range is exhausted');
     },
   };
+}
+
+function blocksOwnerDeletion(dependent: StoredEntry, ownerUid: string): boolean {
+  const refs = metadataOf(JSON.parse(dependent.json) as JsonObject).ownerReferences;
+  return Array.isArray(refs) && refs.some((r) => isJsonObject(r) && r.uid === ownerUid && r.blockOwnerDeletion === true);
 }
 
 /** What generation tracks: everything but metadata, and status when it is a subresource. */
