@@ -21,7 +21,7 @@ import {
   invalidValue,
   notFound,
   requiredValue,
-  timeout,
+  resourceVersionTooLarge,
   unsupportedMediaType,
 } from './api-error.js';
 import { applyBuiltinRules } from './builtin-rules.js';
@@ -576,7 +576,9 @@ export class ApiCore {
     }
     const current = this.store.revision;
     const asked = requested ? Number(requested) : undefined;
-    if (asked !== undefined && asked > current) throw timeout(`Too large resource version: ${asked}, current: ${current}`);
+    // A revision from the future (the store was wiped or replaced under a running client) is never waited for.
+    const newest = Math.max(asked ?? 0, token?.rv ?? 0);
+    if (newest > current) throw resourceVersionTooLarge(newest, current);
     let snapshot: number | undefined;
     if (token) snapshot = token.rv;
     else if (asked !== undefined && asked !== 0 && (options.resourceVersionMatch === 'Exact' || (options.resourceVersionMatch === undefined && options.limit))) snapshot = asked;

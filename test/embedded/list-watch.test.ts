@@ -147,6 +147,17 @@ describe('list and watch', () => {
     await custom.deleteNamespacedCustomObject({ ...G, name: 'c99' });
   });
 
+  test('a list from a resourceVersion newer than the store answers 504 Timeout with the ResourceVersionTooLarge cause', async () => {
+    const current = ((await raw(t, 'GET', COLLECTION)).json().metadata as { resourceVersion: string }).resourceVersion;
+    const ahead = String(BigInt(current) + 1000n);
+    const res = await raw(t, 'GET', `${COLLECTION}?resourceVersion=${ahead}&resourceVersionMatch=NotOlderThan`);
+    assert.equal(res.status, 504);
+    const status = res.json() as { reason: string; message: string; details: { causes: { reason: string; message: string }[] } };
+    assert.equal(status.reason, 'Timeout');
+    assert.match(status.message, /^Timeout: Too large resource version: \d+, current: \d+$/);
+    assert.deepEqual(status.details.causes, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
+  });
+
   test('a continue token that does not decode answers 400', async () => {
     const res = await raw(t, 'GET', `${COLLECTION}?limit=2&continue=not-a-token`);
     assert.equal(res.status, 400);
