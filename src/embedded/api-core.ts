@@ -24,7 +24,7 @@ import {
   resourceVersionTooLarge,
   unsupportedMediaType,
 } from './api-error.js';
-import { applyBuiltinRules } from './builtin-rules.js';
+import { applyBuiltinRules, builtinTypeProblem } from './builtin-rules.js';
 import type { RuleContext } from './builtin-rules.js';
 import { validateCustomResource } from './crd-schema.js';
 import type { StructuralSchema } from './crd-schema.js';
@@ -158,6 +158,7 @@ export class ApiCore {
   create(rt: ResourceType, namespace: string, body: JsonValue, options: WriteOptions): WriteResult {
     if (!isJsonObject(body)) throw badRequest('the request body must be a JSON object');
     this.checkTypeMeta(rt, body);
+    this.checkDecodable(rt, body);
     const object = structuredClone(body);
     const metadata = metadataOf(object);
     if (metadata.resourceVersion !== undefined && metadata.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
@@ -209,6 +210,7 @@ export class ApiCore {
   update(rt: ResourceType, namespace: string, name: string, body: JsonValue, subresource: string | undefined, options: WriteOptions): WriteResult {
     if (!isJsonObject(body)) throw badRequest('the request body must be a JSON object');
     this.checkTypeMeta(rt, body);
+    this.checkDecodable(rt, body);
     const entry = this.entry(rt, namespace, name);
     const bodyMeta = isJsonObject(body.metadata) ? body.metadata : {};
     if (bodyMeta.name !== undefined && bodyMeta.name !== name) throw badRequest('the name of the object (' + String(bodyMeta.name) + ') does not match the name on the URL (' + name + ')');
@@ -265,6 +267,9 @@ export class ApiCore {
         throw unsupportedMediaType(rt.builtin ? Object.values(PATCH_TYPES) : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]);
     }
     if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
+    // A patch that leaves a field undecodable is the patch's fault: 422, as the apiserver's patch handler answers.
+    const problem = builtinTypeProblem(rt, patched);
+    if (problem) throw invalid(rt.kind, rt.group, name, [{ reason: 'FieldValueTypeInvalid', field: problem.field, message: `Invalid value: ${JSON.stringify(problem.value)}: ${problem.message}` }]);
     const patchedMeta = metadataOf(patched);
     if (patchedMeta.resourceVersion !== undefined && String(patchedMeta.resourceVersion) !== String(entry.rv)) throw conflict(this.ref(rt, name));
     if (patchedMeta.name !== name) throw badRequest('the name of the object does not match the name on the URL');
@@ -633,6 +638,12 @@ export class ApiCore {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
     if (body.metadata !== undefined && !isJsonObject(body.metadata)) throw badRequest('metadata must be an object');
+  }
+
+  /** A request body whose fields do not decode into the kind's types: 400, as the apiserver's decoder answers. */
+  private checkDecodable(rt: ResourceType, body: JsonObject): void {
+    const problem = builtinTypeProblem(rt, body);
+    if (problem) throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${problem.message}`);
   }
 
   private checkNamespaceMatches(metadata: JsonObject, namespace: string): void {
