@@ -206,6 +206,12 @@ describe('list and watch', () => {
     assert.equal(seen[0].code, 410);
   });
 
+  test('a watch from a resourceVersion newer than the store gets a 410 Expired ERROR event so informers relist', async () => {
+    const current = ((await raw(t, 'GET', COLLECTION)).json().metadata as { resourceVersion: string }).resourceVersion;
+    const seen = await collect(t, COLLECTION, { resourceVersion: String(BigInt(current) + 1000n) }, (s) => s.length >= 1);
+    assert.deepEqual(seen.map((s) => `${s.type} ${String(s.code)}`), ['ERROR 410']);
+  });
+
   test('a quiet kind never expires a watch however old its resourceVersion', async () => {
     const list = (await custom.listNamespacedCustomObject({ group: G.group, version: G.version, plural: 'pgpolicies', namespace: 'pgouser1' })) as { metadata: { resourceVersion: string } };
     const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
