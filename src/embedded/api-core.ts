@@ -324,8 +324,8 @@ export class ApiCore {
     }
     const event = this.store.put(entry.resource, entry.namespace, entry.name, next);
     this.afterWrite(rt, next);
-    // A dependent that no longer blocks (reference dropped, blockOwnerDeletion cleared) may release its owner.
-    for (const ownerUid of entry.ownerUids) this.finishForeground(ownerUid);
+    // A dependent that stops blocking (reference dropped, blockOwnerDeletion cleared) may release its owner.
+    for (const ownerUid of entry.ownerUids) if (blocksOwnerDeletion(old, ownerUid) && !blocksOwnerDeletion(next, ownerUid)) this.finishForeground(ownerUid);
     return { code: 200, json: event.json, warnings };
   }
 
@@ -463,7 +463,7 @@ export class ApiCore {
     const metadata = metadataOf(JSON.parse(owner.json) as JsonObject);
     if (!finalizersOf(metadata).includes(FOREGROUND_FINALIZER)) return undefined;
     // Only dependents that say so hold their owner back; the others are collected once it is gone.
-    if (this.store.dependentsOf(ownerUid).some((d) => blocksOwnerDeletion(d, ownerUid))) return undefined;
+    if (this.store.dependentsOf(ownerUid).some((d) => blocksOwnerDeletion(JSON.parse(d.json) as JsonObject, ownerUid))) return undefined;
     return this.removeFinalizer(ownerUid, FOREGROUND_FINALIZER);
   }
 
@@ -708,8 +708,8 @@ export class ApiCore {
   };
 }
 
-function blocksOwnerDeletion(dependent: StoredEntry, ownerUid: string): boolean {
-  const refs = metadataOf(JSON.parse(dependent.json) as JsonObject).ownerReferences;
+function blocksOwnerDeletion(dependent: JsonObject, ownerUid: string): boolean {
+  const refs = isJsonObject(dependent.metadata) ? dependent.metadata.ownerReferences : undefined;
   return Array.isArray(refs) && refs.some((r) => isJsonObject(r) && r.uid === ownerUid && r.blockOwnerDeletion === true);
 }
 

@@ -128,8 +128,10 @@ export class Store {
     // A brand-new store starts above any revision a client of a wiped store could still hold, and
     // records where it started: revisions below that were never issued here.
     const seed = Date.now() * 1000;
-    this.stmts.setMeta.run('revision', String(seed));
-    this.stmts.setMeta.run(ORIGIN_KEY, String(seed));
+    this.db.transaction(() => {
+      this.stmts.setMeta.run('revision', String(seed));
+      this.stmts.setMeta.run(ORIGIN_KEY, String(seed));
+    })();
     return seed;
   }
 
