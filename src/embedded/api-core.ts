@@ -21,10 +21,10 @@ import {
   invalidValue,
   notFound,
   requiredValue,
-  timeout,
+  resourceVersionTooLarge,
   unsupportedMediaType,
 } from './api-error.js';
-import { applyBuiltinRules } from './builtin-rules.js';
+import { applyBuiltinRules, builtinTypeProblem } from './builtin-rules.js';
 import type { RuleContext } from './builtin-rules.js';
 import { validateCustomResource } from './crd-schema.js';
 import type { StructuralSchema } from './crd-schema.js';
@@ -158,6 +158,7 @@ export class ApiCore {
   create(rt: ResourceType, namespace: string, body: JsonValue, options: WriteOptions): WriteResult {
     if (!isJsonObject(body)) throw badRequest('the request body must be a JSON object');
     this.checkTypeMeta(rt, body);
+    this.checkDecodable(rt, body);
     const object = structuredClone(body);
     const metadata = metadataOf(object);
     if (metadata.resourceVersion !== undefined && metadata.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
@@ -209,6 +210,7 @@ export class ApiCore {
   update(rt: ResourceType, namespace: string, name: string, body: JsonValue, subresource: string | undefined, options: WriteOptions): WriteResult {
     if (!isJsonObject(body)) throw badRequest('the request body must be a JSON object');
     this.checkTypeMeta(rt, body);
+    this.checkDecodable(rt, body);
     const entry = this.entry(rt, namespace, name);
     const bodyMeta = isJsonObject(body.metadata) ? body.metadata : {};
     if (bodyMeta.name !== undefined && bodyMeta.name !== name) throw badRequest('the name of the object (' + String(bodyMeta.name) + ') does not match the name on the URL (' + name + ')');
@@ -265,6 +267,9 @@ export class ApiCore {
         throw unsupportedMediaType(rt.builtin ? Object.values(PATCH_TYPES) : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]);
     }
     if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
+    // A patch that leaves a field undecodable is the patch's fault: 422, as the apiserver's patch handler answers.
+    const problem = builtinTypeProblem(rt, patched);
+    if (problem) throw invalid(rt.kind, rt.group, name, [{ reason: 'FieldValueTypeInvalid', field: problem.field, message: `Invalid value: ${JSON.stringify(problem.value)}: ${problem.message}` }]);
     const patchedMeta = metadataOf(patched);
     if (patchedMeta.resourceVersion !== undefined && String(patchedMeta.resourceVersion) !== String(entry.rv)) throw conflict(this.ref(rt, name));
     if (patchedMeta.name !== name) throw badRequest('the name of the object does not match the name on the URL');
@@ -319,6 +324,8 @@ export class ApiCore {
     }
     const event = this.store.put(entry.resource, entry.namespace, entry.name, next);
     this.afterWrite(rt, next);
+    // A dependent that stops blocking (reference dropped, blockOwnerDeletion cleared) may release its owner.
+    for (const ownerUid of entry.ownerUids) if (blocksOwnerDeletion(old, ownerUid) && !blocksOwnerDeletion(next, ownerUid)) this.finishForeground(ownerUid);
     return { code: 200, json: event.json, warnings };
   }
 
@@ -386,7 +393,7 @@ export class ApiCore {
     }
     let last = jsonEqual(JSON.parse(entry.json), object) ? entry.json : this.store.put(entry.resource, entry.namespace, entry.name, object).json;
     if (finalizers.includes(FOREGROUND_FINALIZER)) {
-      for (const dependent of this.store.dependentsOf(entry.uid)) this.deleteDependent(dependent, 'Foreground');
+      for (const dependent of this.store.dependentsOf(entry.uid)) this.collectForForeground(dependent, entry.uid);
       last = this.finishForeground(entry.uid) ?? last;
     }
     if (finalizers.includes(ORPHAN_FINALIZER)) {
@@ -397,11 +404,24 @@ export class ApiCore {
     return { removed: gone, json: last };
   }
 
-  private deleteDependent(dependent: StoredEntry, propagation: Propagation): void {
+  /**
+   * A dependent of an owner deleted in the foreground: deleted too, unless another owner still holds
+   * it, in which case it only loses the reference (what Kubernetes' garbage collector does).
+   */
+  private collectForForeground(dependent: StoredEntry, ownerUid: string): void {
     const rt = this.typeOf(dependent);
     const current = this.store.get(dependent.resource, dependent.namespace, dependent.name);
     if (!rt || !current) return;
-    this.deleteEntry(rt, current, propagation);
+    if (current.ownerUids.some((uid) => uid !== ownerUid && this.solidOwner(uid, current))) this.dropOwnerReference(current, ownerUid);
+    else this.deleteEntry(rt, current, 'Foreground');
+  }
+
+  /** An owner that exists and is not itself waiting for its dependents to go. */
+  private solidOwner(uid: string, dependent: StoredEntry): boolean {
+    if (!this.ownerExists(uid, dependent)) return false;
+    const owner = this.store.getByUid(uid) as StoredEntry;
+    const metadata = metadataOf(JSON.parse(owner.json) as JsonObject);
+    return metadata.deletionTimestamp === undefined || !finalizersOf(metadata).includes(FOREGROUND_FINALIZER);
   }
 
   private dropOwnerReference(dependent: StoredEntry, ownerUid: string): void {
@@ -440,10 +460,10 @@ export class ApiCore {
   private finishForeground(ownerUid: string): string | undefined {
     const owner = this.store.getByUid(ownerUid);
     if (!owner) return undefined;
-    const blocking = this.store.dependentsOf(ownerUid);
-    if (blocking.length > 0) return undefined;
     const metadata = metadataOf(JSON.parse(owner.json) as JsonObject);
     if (!finalizersOf(metadata).includes(FOREGROUND_FINALIZER)) return undefined;
+    // Only dependents that say so hold their owner back; the others are collected once it is gone.
+    if (this.store.dependentsOf(ownerUid).some((d) => blocksOwnerDeletion(JSON.parse(d.json) as JsonObject, ownerUid))) return undefined;
     return this.removeFinalizer(ownerUid, FOREGROUND_FINALIZER);
   }
 
@@ -561,7 +581,9 @@ export class ApiCore {
     }
     const current = this.store.revision;
     const asked = requested ? Number(requested) : undefined;
-    if (asked !== undefined && asked > current) throw timeout(`Too large resource version: ${asked}, current: ${current}`);
+    // A revision from the future (the store was wiped or replaced under a running client) is never waited for.
+    const newest = Math.max(asked ?? 0, token?.rv ?? 0);
+    if (newest > current) throw resourceVersionTooLarge(newest, current);
     let snapshot: number | undefined;
     if (token) snapshot = token.rv;
     else if (asked !== undefined && asked !== 0 && (options.resourceVersionMatch === 'Exact' || (options.resourceVersionMatch === undefined && options.limit))) snapshot = asked;
@@ -616,6 +638,12 @@ export class ApiCore {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
     if (body.metadata !== undefined && !isJsonObject(body.metadata)) throw badRequest('metadata must be an object');
+  }
+
+  /** A request body whose fields do not decode into the kind's types: 400, as the apiserver's decoder answers. */
+  private checkDecodable(rt: ResourceType, body: JsonObject): void {
+    const problem = builtinTypeProblem(rt, body);
+    if (problem) throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${problem.message}`);
   }
 
   private checkNamespaceMatches(metadata: JsonObject, namespace: string): void {
@@ -678,6 +706,11 @@ export class ApiCore {
       throw new ApiError(500, 'InternalError', 'the service IP range is exhausted');
     },
   };
+}
+
+function blocksOwnerDeletion(dependent: JsonObject, ownerUid: string): boolean {
+  const refs = isJsonObject(dependent.metadata) ? dependent.metadata.ownerReferences : undefined;
+  return Array.isArray(refs) && refs.some((r) => isJsonObject(r) && r.uid === ownerUid && r.blockOwnerDeletion === true);
 }
 
 /** What generation tracks: everything but metadata, and status when it is a subresource. */

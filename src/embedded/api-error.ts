@@ -38,12 +38,18 @@ export interface StatusCause {
   field: string;
 }
 
+/** A cause about the request itself rather than a field of the object. */
+export interface RequestCause {
+  reason: 'ResourceVersionTooLarge';
+  message: string;
+}
+
 export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
   uid?: string;
-  causes?: StatusCause[];
+  causes?: (StatusCause | RequestCause)[];
   retryAfterSeconds?: number;
 }
 
@@ -164,8 +170,18 @@ export function invalid(kind: string, group: string, name: string, causes: Statu
   return new ApiError(422, 'Invalid', message, details);
 }
 
-export function timeout(message: string): ApiError {
-  return new ApiError(504, 'Timeout', message);
+/** Seconds a client is told to wait before asking again for a revision the store has not reached. */
+const TOO_LARGE_RETRY_SECONDS = 1;
+
+/**
+ * 504 Timeout for a resourceVersion newer than the store, worded and caused as the apiserver's
+ * storage layer does it (clients detect it by the ResourceVersionTooLarge cause).
+ */
+export function resourceVersionTooLarge(asked: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: TOO_LARGE_RETRY_SECONDS,
+  });
 }
 
 export function internalError(message: string): ApiError {

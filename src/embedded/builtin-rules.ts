@@ -1,14 +1,15 @@
 /**
- * What the real apiserver's per-kind strategies do on create and update for the built-in kinds this
- * server stores: defaults that keep `kubectl apply` re-runs quiet, server-populated fields, and the
- * validation and immutability rules a client can observe. Objects are mutated in place; problems are
- * returned as causes (422) or thrown when a real server answers 400.
+ * What the real apiserver does with the built-in kinds this server stores: first the typing its Go
+ * structs impose when a body is decoded (a string where an int32 belongs cannot be stored), then the
+ * per-kind strategies on create and update: defaults that keep `kubectl apply` re-runs quiet,
+ * server-populated fields, and the validation and immutability rules a client can observe. Objects
+ * are mutated in place; problems are returned as causes (422).
  */
 import type { JsonObject, JsonValue } from '../json.js';
 import { isJsonObject, jsonEqual } from '../json.js';
 import { labelSelectorFromObject, LabelSelectorError } from '../kube/label-selector.js';
 import type { StatusCause } from './api-error.js';
-import { badRequest, invalidValue, requiredValue } from './api-error.js';
+import { invalidValue, requiredValue } from './api-error.js';
 import { structuralSchemaProblems } from './crd-schema.js';
 import type { ResourceType } from './resource-types.js';
 
@@ -20,7 +21,6 @@ export interface RuleContext {
 type Rule = (object: JsonObject, old: JsonObject | undefined, ctx: RuleContext) => StatusCause[];
 
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function obj(parent: JsonObject, key: string): JsonObject {
   const value = parent[key];
@@ -83,11 +83,6 @@ const secretRule: Rule = (secret, old) => {
     for (const [k, v] of Object.entries(secret.stringData)) data[k] = Buffer.from(String(v ?? ''), 'utf8').toString('base64');
   }
   delete secret.stringData;
-  if (isJsonObject(secret.data)) {
-    for (const [k, v] of Object.entries(secret.data)) {
-      if (typeof v !== 'string' || v.length % 4 !== 0 || !BASE64.test(v)) throw badRequest(`illegal base64 data in Secret data key "${k}"`);
-    }
-  }
   const causes = [...dataKeyCauses('data', secret.data), ...immutableDataCauses(secret, old)];
   if (old && old.type !== secret.type) causes.push(invalidValue('type', secret.type, 'field is immutable'));
   return causes;
@@ -111,7 +106,7 @@ const serviceRule: Rule = (svc, old, ctx) => {
     const seen = new Set<string>();
     spec.ports.forEach((p, i) => {
       if (!isJsonObject(p)) return causes.push(invalidValue(`spec.ports[${i}]`, p, 'must be an object'));
-      if (typeof p.port !== 'number' || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
+      if (typeof p.port !== 'number' || p.port < 1 || p.port > 65535) {
         causes.push(invalidValue(`spec.ports[${i}].port`, p.port ?? null, 'must be between 1 and 65535, inclusive'));
       }
       if (typeof p.protocol !== 'string') p.protocol = 'TCP';
@@ -298,4 +293,261 @@ const RULES: Record<string, Rule> = {
 export function applyBuiltinRules(rt: ResourceType, object: JsonObject, old: JsonObject | undefined, ctx: RuleContext): StatusCause[] {
   const rule = RULES[`${rt.group || 'core'}/${rt.plural}`];
   return rule ? rule(object, old, ctx) : [];
+}
+
+// ---- typing ---------------------------------------------------------------------------------
+
+/** The JSON a built-in field decodes from, after the Go type the real apiserver declares for it. */
+type FieldType =
+  | { readonly scalar: Scalar }
+  | { readonly struct: string; readonly fields: Readonly<Record<string, FieldType>> }
+  | { readonly mapOf: FieldType }
+  | { readonly listOf: FieldType };
+
+type Scalar = 'string' | 'int32' | 'int64' | 'bool' | 'base64' | 'time' | 'int-or-string' | 'quantity';
+
+/** A field whose JSON cannot decode into its declared type: what a real decoder reports. */
+export interface TypeProblem {
+  field: string;
+  value: JsonValue;
+  /** Worded like the Go decoder's error, naming the field. */
+  message: string;
+}
+
+const STRING: FieldType = { scalar: 'string' };
+const INT32: FieldType = { scalar: 'int32' };
+const INT64: FieldType = { scalar: 'int64' };
+const BOOL: FieldType = { scalar: 'bool' };
+const BASE64_BYTES: FieldType = { scalar: 'base64' };
+/** metav1.Time and metav1.MicroTime: RFC 3339 strings. */
+const TIME: FieldType = { scalar: 'time' };
+const INT_OR_STRING: FieldType = { scalar: 'int-or-string' };
+const QUANTITY: FieldType = { scalar: 'quantity' };
+const struct = (name: string, fields: Record<string, FieldType> = {}): FieldType => ({ struct: name, fields });
+const mapOf = (value: FieldType): FieldType => ({ mapOf: value });
+const listOf = (item: FieldType): FieldType => ({ listOf: item });
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+const GO_SCALAR: Record<Scalar, string> = {
+  string: 'string',
+  int32: 'int32',
+  int64: 'int64',
+  bool: 'bool',
+  base64: '[]uint8',
+  time: 'v1.Time',
+  'int-or-string': 'intstr.IntOrString',
+  quantity: 'resource.Quantity',
+};
+
+const STRING_MAP = mapOf(STRING);
+const OBJECT_META_FIELDS = struct('ObjectMeta', { name: STRING, labels: STRING_MAP, annotations: STRING_MAP });
+const LABEL_SELECTOR = struct('LabelSelector', {
+  matchLabels: STRING_MAP,
+  matchExpressions: listOf(struct('LabelSelectorRequirement', { key: STRING, operator: STRING, values: listOf(STRING) })),
+});
+const CONTAINER = struct('Container', {
+  name: STRING,
+  image: STRING,
+  command: listOf(STRING),
+  args: listOf(STRING),
+  env: listOf(struct('EnvVar', { name: STRING, value: STRING })),
+  ports: listOf(struct('ContainerPort', { name: STRING, containerPort: INT32, protocol: STRING })),
+  volumeMounts: listOf(struct('VolumeMount', { name: STRING, mountPath: STRING, readOnly: BOOL })),
+});
+const POD_SPEC = struct('PodSpec', {
+  containers: listOf(CONTAINER),
+  initContainers: listOf(CONTAINER),
+  volumes: listOf(struct('Volume', { name: STRING })),
+  restartPolicy: STRING,
+  nodeName: STRING,
+  nodeSelector: STRING_MAP,
+  schedulerName: STRING,
+  serviceAccountName: STRING,
+  terminationGracePeriodSeconds: INT64,
+  activeDeadlineSeconds: INT64,
+});
+const POD_TEMPLATE = struct('PodTemplateSpec', { metadata: OBJECT_META_FIELDS, spec: POD_SPEC });
+
+/** One table per kind: the fields a client can get wrong that the apiserver's decoder refuses. */
+const TYPES: Record<string, FieldType> = {
+  'core/namespaces': struct('Namespace', {
+    spec: struct('NamespaceSpec', { finalizers: listOf(STRING) }),
+    status: struct('NamespaceStatus', { phase: STRING }),
+  }),
+  'core/configmaps': struct('ConfigMap', { data: STRING_MAP, binaryData: mapOf(BASE64_BYTES), immutable: BOOL }),
+  'core/secrets': struct('Secret', { data: mapOf(BASE64_BYTES), stringData: STRING_MAP, type: STRING, immutable: BOOL }),
+  'core/services': struct('Service', {
+    spec: struct('ServiceSpec', {
+      type: STRING,
+      clusterIP: STRING,
+      clusterIPs: listOf(STRING),
+      ports: listOf(struct('ServicePort', { name: STRING, protocol: STRING, port: INT32, targetPort: INT_OR_STRING, nodePort: INT32 })),
+      selector: STRING_MAP,
+      sessionAffinity: STRING,
+      externalName: STRING,
+      publishNotReadyAddresses: BOOL,
+    }),
+    status: struct('ServiceStatus'),
+  }),
+  'core/persistentvolumeclaims': struct('PersistentVolumeClaim', {
+    spec: struct('PersistentVolumeClaimSpec', {
+      accessModes: listOf(STRING),
+      resources: struct('VolumeResourceRequirements', { requests: mapOf(QUANTITY), limits: mapOf(QUANTITY) }),
+      storageClassName: STRING,
+      volumeName: STRING,
+      volumeMode: STRING,
+      selector: LABEL_SELECTOR,
+    }),
+    status: struct('PersistentVolumeClaimStatus', { phase: STRING, capacity: mapOf(QUANTITY) }),
+  }),
+  'core/pods': struct('Pod', { spec: POD_SPEC, status: struct('PodStatus', { phase: STRING, podIP: STRING, hostIP: STRING, startTime: TIME }) }),
+  'core/events': struct('Event', {
+    involvedObject: struct('ObjectReference', {
+      kind: STRING,
+      namespace: STRING,
+      name: STRING,
+      uid: STRING,
+      apiVersion: STRING,
+      resourceVersion: STRING,
+      fieldPath: STRING,
+    }),
+    reason: STRING,
+    message: STRING,
+    type: STRING,
+    count: INT32,
+    source: struct('EventSource', { component: STRING, host: STRING }),
+    firstTimestamp: TIME,
+    lastTimestamp: TIME,
+    eventTime: TIME,
+    reportingComponent: STRING,
+    reportingInstance: STRING,
+  }),
+  'core/nodes': struct('Node', { spec: struct('NodeSpec', { unschedulable: BOOL, podCIDR: STRING }), status: struct('NodeStatus') }),
+  'apps/deployments': struct('Deployment', {
+    spec: struct('DeploymentSpec', {
+      replicas: INT32,
+      selector: LABEL_SELECTOR,
+      template: POD_TEMPLATE,
+      strategy: struct('DeploymentStrategy', { type: STRING }),
+      minReadySeconds: INT32,
+      revisionHistoryLimit: INT32,
+      paused: BOOL,
+      progressDeadlineSeconds: INT32,
+    }),
+    status: struct('DeploymentStatus', { observedGeneration: INT64, replicas: INT32, updatedReplicas: INT32, readyReplicas: INT32, availableReplicas: INT32 }),
+  }),
+  'apps/replicasets': struct('ReplicaSet', {
+    spec: struct('ReplicaSetSpec', { replicas: INT32, minReadySeconds: INT32, selector: LABEL_SELECTOR, template: POD_TEMPLATE }),
+    status: struct('ReplicaSetStatus', { replicas: INT32, readyReplicas: INT32, availableReplicas: INT32, observedGeneration: INT64 }),
+  }),
+  'batch/jobs': struct('Job', {
+    spec: struct('JobSpec', {
+      parallelism: INT32,
+      completions: INT32,
+      backoffLimit: INT32,
+      activeDeadlineSeconds: INT64,
+      ttlSecondsAfterFinished: INT32,
+      selector: LABEL_SELECTOR,
+      manualSelector: BOOL,
+      template: POD_TEMPLATE,
+      suspend: BOOL,
+      completionMode: STRING,
+    }),
+    status: struct('JobStatus', { active: INT32, succeeded: INT32, failed: INT32, startTime: TIME, completionTime: TIME }),
+  }),
+  'coordination.k8s.io/leases': struct('Lease', {
+    spec: struct('LeaseSpec', { holderIdentity: STRING, leaseDurationSeconds: INT32, acquireTime: TIME, renewTime: TIME, leaseTransitions: INT32 }),
+  }),
+  'apiextensions.k8s.io/customresourcedefinitions': struct('CustomResourceDefinition', {
+    spec: struct('CustomResourceDefinitionSpec', {
+      group: STRING,
+      scope: STRING,
+      names: struct('CustomResourceDefinitionNames', { plural: STRING, singular: STRING, kind: STRING, listKind: STRING, shortNames: listOf(STRING), categories: listOf(STRING) }),
+      versions: listOf(struct('CustomResourceDefinitionVersion', { name: STRING, served: BOOL, storage: BOOL })),
+    }),
+    status: struct('CustomResourceDefinitionStatus'),
+  }),
+};
+
+function jsonTypeOf(value: JsonValue): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value === 'number' ? `number ${value}` : typeof value;
+}
+
+function goTypeOf(type: FieldType): string {
+  if ('scalar' in type) return GO_SCALAR[type.scalar];
+  if ('struct' in type) return `v1.${type.struct}`;
+  if ('mapOf' in type) return `map[string]${goTypeOf(type.mapOf)}`;
+  return `[]${goTypeOf(type.listOf)}`;
+}
+
+function scalarFits(scalar: Scalar, value: JsonValue): boolean {
+  switch (scalar) {
+    case 'string':
+    case 'time':
+      return typeof value === 'string';
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'int32':
+      return Number.isInteger(value) && (value as number) >= INT32_MIN && (value as number) <= INT32_MAX;
+    case 'int64':
+      return Number.isSafeInteger(value);
+    case 'base64':
+      return typeof value === 'string';
+    case 'int-or-string':
+      return typeof value === 'string' || (Number.isInteger(value) && (value as number) >= INT32_MIN && (value as number) <= INT32_MAX);
+    case 'quantity':
+      return typeof value === 'string' || typeof value === 'number';
+  }
+}
+
+/** Format problems of a value whose JSON type is right (base64 text, RFC 3339 times). */
+function formatProblem(scalar: Scalar, value: JsonValue): string | undefined {
+  if (scalar === 'base64' && !BASE64.test(value as string)) return 'illegal base64 data';
+  if (scalar === 'time' && (!RFC3339.test(value as string) || Number.isNaN(Date.parse(value as string)))) return 'not an RFC 3339 time';
+  return undefined;
+}
+
+function problemIn(kind: string, type: FieldType, value: JsonValue, path: string): TypeProblem | undefined {
+  // Go decodes null into any field as its zero value.
+  if (value === null) return undefined;
+  const mismatch = (): TypeProblem => ({
+    field: path,
+    value,
+    message: `json: cannot unmarshal ${jsonTypeOf(value)} into Go struct field ${kind}.${path} of type ${goTypeOf(type)}`,
+  });
+  if ('scalar' in type) {
+    if (!scalarFits(type.scalar, value)) return mismatch();
+    const format = formatProblem(type.scalar, value);
+    return format ? { field: path, value, message: `${format} in Go struct field ${kind}.${path} of type ${goTypeOf(type)}` } : undefined;
+  }
+  if ('listOf' in type) {
+    if (!Array.isArray(value)) return mismatch();
+    for (const [i, item] of value.entries()) {
+      const problem = problemIn(kind, type.listOf, item, `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (!isJsonObject(value)) return mismatch();
+  for (const [key, item] of Object.entries(value)) {
+    const itemType = 'mapOf' in type ? type.mapOf : Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
+    const problem = itemType && problemIn(kind, itemType, item, path ? `${path}.${key}` : key);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * The first field of a built-in object that its Go type could not decode, or undefined. Kinds and
+ * fields without a table entry are not checked (custom resources have their CRD schema instead).
+ */
+export function builtinTypeProblem(rt: ResourceType, object: JsonObject): TypeProblem | undefined {
+  const type = TYPES[`${rt.group || 'core'}/${rt.plural}`];
+  return type ? problemIn(rt.kind, type, object, '') : undefined;
 }

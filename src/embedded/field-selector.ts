@@ -20,42 +20,64 @@ export interface FieldSelector {
   nameEquals(): string | undefined;
 }
 
-const COMMON_FIELDS = ['metadata.name', 'metadata.namespace'];
+/**
+ * A selectable field: the object path it reads and the text an absent value reads as. Kubernetes
+ * renders each field from its typed Go value, so an absent integer is "0" and an absent bool "false".
+ */
+interface SelectableField {
+  path: string;
+  absent: string;
+}
 
-/** Supported fields per Kind, and the object path each reads (when it differs from the label). */
-const KIND_FIELDS: Record<string, Record<string, string>> = {
+const ABSENT_STRING = '';
+const ABSENT_INTEGER = '0';
+const ABSENT_BOOL = 'false';
+
+const text = (path: string): SelectableField => ({ path, absent: ABSENT_STRING });
+
+/** Supported fields per Kind (besides the common ones), keyed by their selector label. */
+const KIND_FIELDS: Partial<Record<string, Record<string, SelectableField>>> = {
   Pod: {
-    'spec.nodeName': 'spec.nodeName',
-    'spec.restartPolicy': 'spec.restartPolicy',
-    'spec.schedulerName': 'spec.schedulerName',
-    'spec.serviceAccountName': 'spec.serviceAccountName',
-    'status.phase': 'status.phase',
-    'status.podIP': 'status.podIP',
-    'status.nominatedNodeName': 'status.nominatedNodeName',
+    'spec.nodeName': text('spec.nodeName'),
+    'spec.restartPolicy': text('spec.restartPolicy'),
+    'spec.schedulerName': text('spec.schedulerName'),
+    'spec.serviceAccountName': text('spec.serviceAccountName'),
+    'status.phase': text('status.phase'),
+    'status.podIP': text('status.podIP'),
+    'status.nominatedNodeName': text('status.nominatedNodeName'),
   },
   Event: {
-    'involvedObject.kind': 'involvedObject.kind',
-    'involvedObject.namespace': 'involvedObject.namespace',
-    'involvedObject.name': 'involvedObject.name',
-    'involvedObject.uid': 'involvedObject.uid',
-    'involvedObject.apiVersion': 'involvedObject.apiVersion',
-    'involvedObject.resourceVersion': 'involvedObject.resourceVersion',
-    'involvedObject.fieldPath': 'involvedObject.fieldPath',
-    reason: 'reason',
-    reportingComponent: 'reportingComponent',
-    source: 'source.component',
-    type: 'type',
+    'involvedObject.kind': text('involvedObject.kind'),
+    'involvedObject.namespace': text('involvedObject.namespace'),
+    'involvedObject.name': text('involvedObject.name'),
+    'involvedObject.uid': text('involvedObject.uid'),
+    'involvedObject.apiVersion': text('involvedObject.apiVersion'),
+    'involvedObject.resourceVersion': text('involvedObject.resourceVersion'),
+    'involvedObject.fieldPath': text('involvedObject.fieldPath'),
+    reason: text('reason'),
+    reportingComponent: text('reportingComponent'),
+    source: text('source.component'),
+    type: text('type'),
   },
-  Secret: { type: 'type' },
-  Namespace: { 'status.phase': 'status.phase' },
-  Job: { 'status.successful': 'status.succeeded' },
-  Node: { 'spec.unschedulable': 'spec.unschedulable' },
+  Secret: { type: text('type') },
+  Namespace: { 'status.phase': text('status.phase') },
+  Job: { 'status.successful': { path: 'status.succeeded', absent: ABSENT_INTEGER } },
+  Node: { 'spec.unschedulable': { path: 'spec.unschedulable', absent: ABSENT_BOOL } },
 };
 
-function read(object: JsonObject, path: string): string {
+/** Every kind, custom resources included, selects on these. */
+const COMMON_FIELDS: Record<string, SelectableField> = { 'metadata.name': text('metadata.name'), 'metadata.namespace': text('metadata.namespace') };
+
+function selectableField(kind: string, label: string): SelectableField | undefined {
+  if (Object.hasOwn(COMMON_FIELDS, label)) return COMMON_FIELDS[label];
+  const fields = KIND_FIELDS[kind];
+  return fields && Object.hasOwn(fields, label) ? fields[label] : undefined;
+}
+
+function read(object: JsonObject, field: SelectableField): string {
   let cur: JsonValue | undefined = object;
-  for (const key of path.split('.')) cur = isJsonObject(cur) ? cur[key] : undefined;
-  if (cur === undefined || cur === null) return '';
+  for (const key of field.path.split('.')) cur = isJsonObject(cur) ? cur[key] : undefined;
+  if (cur === undefined || cur === null) return field.absent;
   return typeof cur === 'string' ? cur : JSON.stringify(cur);
 }
 
@@ -83,23 +105,23 @@ function unescape(value: string): string {
 
 export function parseFieldSelector(text: string, kind: string): FieldSelector {
   const requirements: FieldRequirement[] = [];
-  const paths = new Map<string, string>();
+  const fields = new Map<string, SelectableField>();
   if (text.trim() !== '') {
     for (const rawTerm of splitTerms(text)) {
       const term = rawTerm.trim();
       const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
       if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`);
       const [, field, op, value] = m;
-      const path = COMMON_FIELDS.includes(field) ? field : KIND_FIELDS[kind]?.[field];
-      if (path === undefined) throw badRequest(`field label not supported: ${field}`);
-      paths.set(field, path);
+      const selectable = selectableField(kind, field);
+      if (selectable === undefined) throw badRequest(`field label not supported: ${field}`);
+      fields.set(field, selectable);
       requirements.push({ field, op: op === '!=' ? '!=' : '=', value: unescape(value) });
     }
   }
   return {
     empty: requirements.length === 0,
     requirements,
-    matches: (object) => requirements.every((r) => (read(object, paths.get(r.field) as string) === r.value) === (r.op === '=')),
+    matches: (object) => requirements.every((r) => (read(object, fields.get(r.field) as SelectableField) === r.value) === (r.op === '=')),
     nameEquals: () => requirements.find((r) => r.field === 'metadata.name' && r.op === '=')?.value,
   };
 }

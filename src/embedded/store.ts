@@ -38,6 +38,8 @@ export interface StoreEvent {
 
 /** Events kept per resource type before the oldest are compacted (and watches from before them get 410). */
 export const DEFAULT_WATCH_WINDOW = 1000;
+/** The meta row holding the revision a brand-new store started at. */
+const ORIGIN_KEY = 'origin';
 /** Compaction runs once a type's log exceeds its window by this fraction, so it is batched. */
 const COMPACTION_SLACK_FRACTION = 0.1;
 
@@ -81,6 +83,7 @@ export class Store {
   private readonly dependents = new Map<string, Set<StoredEntry>>();
   private readonly window: number;
   private rev: number;
+  private readonly origin: number;
   private listeners: ((event: StoreEvent, entry: StoredEntry | undefined) => void)[] = [];
 
   private readonly stmts: {
@@ -115,16 +118,31 @@ export class Store {
       compact: this.db.prepare('DELETE FROM events WHERE resource = ? AND rev <= ?'),
     };
     this.rev = this.loadRevision();
+    this.origin = this.loadOrigin();
     this.load();
   }
 
   private loadRevision(): number {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'revision'").get() as { value: string } | undefined;
     if (row) return Number(row.value);
-    // A brand-new store starts above any revision a client of a wiped store could still hold.
+    // A brand-new store starts above any revision a client of a wiped store could still hold, and
+    // records where it started: revisions below that were never issued here.
     const seed = Date.now() * 1000;
-    this.stmts.setMeta.run('revision', String(seed));
+    this.db.transaction(() => {
+      this.stmts.setMeta.run('revision', String(seed));
+      this.stmts.setMeta.run(ORIGIN_KEY, String(seed));
+    })();
     return seed;
+  }
+
+  /**
+   * The revision this store started at. A client holding an older one (from a wiped or replaced
+   * store) cannot resume from it: its watch gets 410 Expired and relists, as after a compaction.
+   * Stores created before the origin was recorded answer 0 (every revision may be theirs).
+   */
+  private loadOrigin(): number {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(ORIGIN_KEY) as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
   }
 
   private load(): void {
@@ -152,7 +170,7 @@ export class Store {
   private typeState(resource: string): TypeState {
     let state = this.types.get(resource);
     if (!state) {
-      state = { entries: new Map(), sortedKeys: null, ring: [], floor: 0 };
+      state = { entries: new Map(), sortedKeys: null, ring: [], floor: this.origin };
       this.types.set(resource, state);
     }
     return state;

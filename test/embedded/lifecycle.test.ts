@@ -65,6 +65,39 @@ describe('object lifecycle: garbage collection, finalizers, namespaces', () => {
     await eventually(async () => (await raw(t, 'GET', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc3')).status === 404, 'the owner to go');
   });
 
+  test('foreground deletion does not wait for a dependent whose reference does not block owner deletion', async () => {
+    const owner = { ...(await cluster('gc5')), blockOwnerDeletion: false };
+    await core.createNamespacedConfigMap({ namespace: 'pgouser1', body: { metadata: { name: 'gc5-loose', finalizers: ['example.com/hold'], ownerReferences: [owner] } } });
+    const res = await raw(t, 'DELETE', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc5', { propagationPolicy: 'Foreground' });
+    assert.equal(res.status, 200);
+    assert.equal((await raw(t, 'GET', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc5')).status, 404);
+    const loose = await core.readNamespacedConfigMap({ namespace: 'pgouser1', name: 'gc5-loose' });
+    assert.ok(loose.metadata?.deletionTimestamp, 'the dependent is being deleted, held only by its own finalizer');
+    await raw(t, 'PATCH', '/api/v1/namespaces/pgouser1/configmaps/gc5-loose', { metadata: { finalizers: null } }, { 'Content-Type': 'application/merge-patch+json' });
+  });
+
+  test('foreground deletion releases the owner once its blocking dependent stops blocking', async () => {
+    const owner = await cluster('gc6');
+    await core.createNamespacedConfigMap({ namespace: 'pgouser1', body: { metadata: { name: 'gc6-blocker', finalizers: ['example.com/hold'], ownerReferences: [owner] } } });
+    await raw(t, 'DELETE', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc6', { propagationPolicy: 'Foreground' });
+    assert.equal((await raw(t, 'GET', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc6')).status, 200);
+    const patch = [{ op: 'replace', path: '/metadata/ownerReferences/0/blockOwnerDeletion', value: false }];
+    assert.equal((await raw(t, 'PATCH', '/api/v1/namespaces/pgouser1/configmaps/gc6-blocker', patch, { 'Content-Type': 'application/json-patch+json' })).status, 200);
+    assert.equal((await raw(t, 'GET', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc6')).status, 404);
+    await raw(t, 'PATCH', '/api/v1/namespaces/pgouser1/configmaps/gc6-blocker', { metadata: { finalizers: null } }, { 'Content-Type': 'application/merge-patch+json' });
+  });
+
+  test('foreground deletion keeps a dependent that another live owner still holds, minus the reference', async () => {
+    const a = await cluster('gc7a');
+    const b = await cluster('gc7b');
+    await core.createNamespacedConfigMap({ namespace: 'pgouser1', body: { metadata: { name: 'gc7-shared', ownerReferences: [a, { ...b, controller: false }] } } });
+    await raw(t, 'DELETE', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc7a', { propagationPolicy: 'Foreground' });
+    await eventually(async () => (await raw(t, 'GET', '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters/gc7a')).status === 404, 'the owner to go');
+    const cm = await core.readNamespacedConfigMap({ namespace: 'pgouser1', name: 'gc7-shared' });
+    assert.deepEqual(cm.metadata?.ownerReferences?.map((r) => r.name), ['gc7b']);
+    assert.equal(cm.metadata?.deletionTimestamp, undefined);
+  });
+
   test('orphan deletion keeps the dependents and strips the owner reference', async () => {
     const owner = await cluster('gc4');
     await core.createNamespacedConfigMap({ namespace: 'pgouser1', body: { metadata: { name: 'gc4-kept', ownerReferences: [owner] } } });

@@ -97,6 +97,31 @@ describe('list and watch', () => {
     assert.equal(res.json().message, 'field label not supported: spec.port');
   });
 
+  test('a field label that is an Object property name is unsupported, not a crash', async () => {
+    const res = await raw(t, 'GET', '/api/v1/namespaces/pgouser1/pods?fieldSelector=constructor%3Dx');
+    assert.equal(res.status, 400);
+    assert.equal(res.json().message, 'field label not supported: constructor');
+  });
+
+  test('status.successful=0 selects Jobs whose status has no succeeded count, as Kubernetes reads absent as 0', async () => {
+    const jobs = '/apis/batch/v1/namespaces/pgouser1/jobs';
+    const job = (name: string) => ({ metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
+    assert.equal((await raw(t, 'POST', jobs, job('job-running'))).status, 201);
+    assert.equal((await raw(t, 'POST', jobs, job('job-done'))).status, 201);
+    const done = await raw(t, 'PATCH', `${jobs}/job-done/status`, { status: { succeeded: 1 } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(done.status, 200, done.text);
+    const names = async (selector: string) => ((await raw(t, 'GET', `${jobs}?fieldSelector=${encodeURIComponent(selector)}`)).json().items as { metadata: { name: string } }[]).map((i) => i.metadata.name);
+    assert.deepEqual(await names('status.successful=0'), ['job-running']);
+    assert.deepEqual(await names('status.successful!=0'), ['job-done']);
+  });
+
+  test('spec.unschedulable=false selects Nodes that do not set it, as Kubernetes reads absent as false', async () => {
+    assert.equal((await raw(t, 'POST', '/api/v1/nodes', { metadata: { name: 'plain-node' } })).status, 201);
+    assert.equal((await raw(t, 'POST', '/api/v1/nodes', { metadata: { name: 'cordoned-node' }, spec: { unschedulable: true } })).status, 201);
+    const list = (await raw(t, 'GET', `/api/v1/nodes?fieldSelector=${encodeURIComponent('spec.unschedulable=false')}`)).json().items as { metadata: { name: string } }[];
+    assert.deepEqual(list.map((i) => i.metadata.name).filter((n) => n.endsWith('-node')), ['plain-node']);
+  });
+
   test('the all-namespaces path lists across namespaces', async () => {
     const list = (await custom.listClusterCustomObject({ group: G.group, version: G.version, plural: G.plural, labelSelector: 'tier=gold' })) as { items: { metadata: { namespace: string } }[] };
     assert.deepEqual([...new Set(list.items.map((i) => i.metadata.namespace))], ['pgouser1', 'pgouser2']);
@@ -120,6 +145,17 @@ describe('list and watch', () => {
     assert.deepEqual(names, ['c00', 'c01', 'c02', 'c03', 'c04', 'c05', 'c06', 'c07', 'c08', 'c09', 'c10', 'c11']);
     await custom.createNamespacedCustomObject({ ...G, body: pgcluster('c07', 'pgouser1', { tier: 'silver' }) });
     await custom.deleteNamespacedCustomObject({ ...G, name: 'c99' });
+  });
+
+  test('a list from a resourceVersion newer than the store answers 504 Timeout with the ResourceVersionTooLarge cause', async () => {
+    const current = ((await raw(t, 'GET', COLLECTION)).json().metadata as { resourceVersion: string }).resourceVersion;
+    const ahead = String(BigInt(current) + 1000n);
+    const res = await raw(t, 'GET', `${COLLECTION}?resourceVersion=${ahead}&resourceVersionMatch=NotOlderThan`);
+    assert.equal(res.status, 504);
+    const status = res.json() as { reason: string; message: string; details: { causes: { reason: string; message: string }[] } };
+    assert.equal(status.reason, 'Timeout');
+    assert.match(status.message, /^Timeout: Too large resource version: \d+, current: \d+$/);
+    assert.deepEqual(status.details.causes, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
   });
 
   test('a continue token that does not decode answers 400', async () => {
@@ -168,6 +204,12 @@ describe('list and watch', () => {
     const seen = await collect(t, COLLECTION, { resourceVersion: list.metadata.resourceVersion }, (s) => s.length >= 1);
     assert.equal(seen[0].type, 'ERROR');
     assert.equal(seen[0].code, 410);
+  });
+
+  test('a watch from a resourceVersion newer than the store gets a 410 Expired ERROR event so informers relist', async () => {
+    const current = ((await raw(t, 'GET', COLLECTION)).json().metadata as { resourceVersion: string }).resourceVersion;
+    const seen = await collect(t, COLLECTION, { resourceVersion: String(BigInt(current) + 1000n) }, (s) => s.length >= 1);
+    assert.deepEqual(seen.map((s) => `${s.type} ${String(s.code)}`), ['ERROR 410']);
   });
 
   test('a quiet kind never expires a watch however old its resourceVersion', async () => {

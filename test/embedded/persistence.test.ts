@@ -9,8 +9,13 @@ import { describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { pgcluster } from '../support/fixtures.js';
 import { CRD_DIR, REPO_ROOT, startTestServer } from '../support/embedded.js';
+import type { TestServer } from '../support/embedded.js';
+import { untilTrue } from '../support/until.js';
 
 const G = { group: 'crunchydata.com', version: 'v1', plural: 'pgclusters', namespace: 'pgouser1' };
+const COLLECTION = '/apis/crunchydata.com/v1/namespaces/pgouser1/pgclusters';
+/** Long enough for an informer to reconnect and relist; a wrong outcome never converges. */
+const RECOVERY_DEADLINE_MS = 10_000;
 const CHILD = join(REPO_ROOT, 'dist/test/support/embedded-child.js');
 
 function startChild(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string; kubeconfigPath: string }> {
@@ -30,6 +35,16 @@ function clientFor(kubeconfigPath: string): k8s.CustomObjectsApi {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   return kc.makeApiClient(k8s.CustomObjectsApi);
+}
+
+/**
+ * Replaces a running plain-HTTP server by one on the same port with a brand-new data directory, as
+ * when an operator wipes the store under running clients (whose kubeconfig stays valid).
+ */
+async function wipe(t: TestServer): Promise<TestServer> {
+  const port = Number(new URL(t.server.url).port);
+  await t.dispose();
+  return startTestServer({ namespaces: ['pgouser1'], insecure: true, port });
 }
 
 describe('persistence', () => {
@@ -96,6 +111,46 @@ describe('persistence', () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a client-node informer relists after the store is wiped instead of keeping objects that are gone', async () => {
+    let t = await startTestServer({ namespaces: ['pgouser1'], insecure: true });
+    const custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+    const informer = k8s.makeInformer(t.kc, COLLECTION, () => custom.listNamespacedCustomObject({ ...G }) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>);
+    // What an application does (client-node stops on a failed reconnect): start again a little later.
+    let running = true;
+    informer.on('error', () => setTimeout(() => void (running && informer.start()), 100));
+    const names = () => informer.list().map((o) => o.metadata?.name).sort();
+    try {
+      await custom.createNamespacedCustomObject({ ...G, body: pgcluster('before-wipe', 'pgouser1') });
+      await informer.start();
+      await untilTrue(async () => names().includes('before-wipe'), 'the informer to see the first object', RECOVERY_DEADLINE_MS);
+      t = await wipe(t);
+      await custom.createNamespacedCustomObject({ ...G, body: pgcluster('after-wipe', 'pgouser1') });
+      await untilTrue(async () => names().join() === 'after-wipe', `the informer to hold only the new store's object (has ${names().join()})`, RECOVERY_DEADLINE_MS);
+    } finally {
+      running = false;
+      await informer.stop();
+      await t.dispose();
+    }
+  });
+
+  test('a continue token from a wiped store answers 410 Expired', async () => {
+    let t = await startTestServer({ namespaces: ['pgouser1'], insecure: true });
+    try {
+      const custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+      for (const name of ['page-a', 'page-b']) await custom.createNamespacedCustomObject({ ...G, body: pgcluster(name, 'pgouser1') });
+      const first = (await custom.listNamespacedCustomObject({ ...G, limit: 1 })) as { metadata: { continue: string } };
+      t = await wipe(t);
+      await assert.rejects(custom.listNamespacedCustomObject({ ...G, limit: 1, _continue: first.metadata.continue }), (e) => {
+        assert.ok(e instanceof k8s.ApiException);
+        assert.equal(e.code, 410);
+        assert.equal((JSON.parse(String(e.body)) as { reason: string }).reason, 'Expired');
+        return true;
+      });
+    } finally {
+      await t.dispose();
     }
   });
 });
