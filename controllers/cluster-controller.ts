@@ -4,7 +4,7 @@
  * so a second run over a converged cluster writes nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
+import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, VENDOR, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgpolicy } from '../src/domain/custom-resources.js';
 import { generatePassword, names } from '../src/domain/naming.js';
@@ -14,6 +14,8 @@ import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import { collectSecretName, COLLECT_USER, metricsEnabled } from './database-pod.js';
+import { instanceLookups } from './instance-lookups.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
@@ -200,12 +202,15 @@ export class ClusterController implements Controller {
     await ensure(ctx, SERVICES, withOwner(service(ns, name, names.repoDeployment(name), 'ClusterIP', [{ name: '', port: 2022 }], { [LABELS.backrestRepo]: 'true' }), cluster));
     const repoPvc = pvc(ns, name, `${name}-pgbr-repo`, cluster.spec.BackrestStorage);
     if (repoPvc) await ensure(ctx, PVCS, repoPvc);
-    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings), cluster));
+    const lookups = instanceLookups(ctx.cache, cluster);
+    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings, lookups.s3Credentials), cluster));
     await ensure(ctx, CONFIGMAPS, withOwner(pghaConfigMap(cluster, settings), cluster));
+    // Not owned: a delete that keeps data keeps the cluster's Secrets.
+    if (metricsEnabled(cluster)) await ensure(ctx, SECRETS, collectSecret(cluster, generatePassword(this.settings.passwordLength)));
     if (cluster.spec.status === SPEC_STATUS.completed) return;
 
     const labels = this.instanceLabels(cluster);
-    await ensure(ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name, pvcName: primaryPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings, init: true }), cluster));
+    await ensure(ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name, pvcName: primaryPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings, init: true, ...lookups }), cluster));
     await this.initialReplicas(cluster, labels);
     const clusterLabels = { ...validUserLabels(cluster.spec.userlabels), ...labels, [LABELS.currentPrimary]: name };
     await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels: clusterLabels } }));
@@ -374,4 +379,16 @@ function policyJob(cluster: Pgcluster, policy: Pgpolicy, name: string, settings:
     env: { POLICY_SQL: policy.spec.sql, POLICY_URL: policy.spec.url },
     script: 'if [ -n "$POLICY_URL" ]; then curl -fsSL "$POLICY_URL"; else printf "%s" "$POLICY_SQL"; fi | psql -v ON_ERROR_STOP=1 -f -',
   });
+}
+
+/** The metrics user's credentials, read by the collect sidecar and the database container. */
+function collectSecret(cluster: Pgcluster, password: string): KubeObject {
+  const data = { username: COLLECT_USER, password };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: collectSecretName(cluster), namespace: cluster.metadata.namespace, labels: { [LABELS.pgCluster]: cluster.metadata.name, [LABELS.vendor]: VENDOR } },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
 }
