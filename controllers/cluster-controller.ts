@@ -50,6 +50,9 @@ export class ClusterController implements Controller {
     private readonly autoFailoverAfterMs = AUTOFAILOVER_AFTER_MS,
   ) {}
 
+  /** When this controller first saw a cluster's primary without a pod: nothing in the API records it. */
+  private readonly primaryMissingSince = new Map<string, number>();
+
   allKeys(): string[] {
     return this.ctx.cache.list(PGCLUSTER).map(keyOf);
   }
@@ -57,7 +60,10 @@ export class ClusterController implements Controller {
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
     let cluster = this.ctx.cache.get(PGCLUSTER, namespace, name);
-    if (!cluster || cluster.metadata.deletionTimestamp) return;
+    if (!cluster || cluster.metadata.deletionTimestamp) {
+      this.primaryMissingSince.delete(key);
+      return;
+    }
     const state = cluster.status?.state;
     if (!state || state === CLUSTER_STATES.created) {
       cluster = (await tolerateMissing(this.ctx.writer.patchStatus(PGCLUSTER, namespace, name, { state: CLUSTER_STATES.processed, message: PROCESSED_MESSAGE }))) ?? cluster;
@@ -134,21 +140,28 @@ export class ClusterController implements Controller {
   }
 
   /**
-   * Automatic failover: when the primary's pod has not been ready for AUTOFAILOVER_AFTER_MS and
+   * Automatic failover: when the primary has not been ready for AUTOFAILOVER_AFTER_MS and
    * automatic failover is on, a ready replica is promoted through a failover task (what Patroni
-   * did in 4.2.4, which the operator then followed with a new backup).
+   * did in 4.2.4, which the operator then followed with a new backup). The primary is unready
+   * while its pod is not ready — Pending, running unready, without any Ready condition — and while
+   * it has no pod at all.
    */
   private async autoFailover(cluster: Pgcluster): Promise<ReconcileResult | void> {
-    if (cluster.status?.state !== CLUSTER_STATES.initialized || cluster.metadata.labels?.[LABELS.autofail] === 'false') return;
+    const key = keyOf(cluster);
+    if (cluster.status?.state !== CLUSTER_STATES.initialized || cluster.metadata.labels?.[LABELS.autofail] === 'false') {
+      this.primaryMissingSince.delete(key);
+      return;
+    }
     const ns = cluster.metadata.namespace ?? '';
     const name = cluster.metadata.name;
     const primaryName = cluster.metadata.labels?.[LABELS.currentPrimary] ?? name;
     const instances = this.ctx.cache.byCluster(PODS, ns, name).filter((p) => p.metadata.labels?.[LABELS.pgDatabase] === 'true' && !p.metadata.deletionTimestamp);
     const primary = instances.find((p) => p.metadata.labels?.[LABELS.deploymentName] === primaryName);
-    if (!primary || podReady(primary)) return;
-    const conditions = ((primary.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? []);
-    const since = Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
-    const waited = Number.isNaN(since) ? 0 : Date.now() - since;
+    if (primary) this.primaryMissingSince.delete(key);
+    else if (!this.primaryMissingSince.has(key)) this.primaryMissingSince.set(key, Date.now());
+    if (primary && podReady(primary)) return;
+    const since = primary ? unreadySince(primary) : (this.primaryMissingSince.get(key) ?? Date.now());
+    const waited = Date.now() - since;
     if (waited < this.autoFailoverAfterMs) return { requeueAfterMs: this.autoFailoverAfterMs - waited };
     const candidate = instances.find((p) => p.metadata.labels?.[LABELS.role] === POD_ROLES.replica && podReady(p) && p.metadata.labels?.[LABELS.deploymentName] !== primaryName);
     if (!candidate) return;
@@ -160,8 +173,10 @@ export class ClusterController implements Controller {
       return;
     }
     const target = candidate.metadata.labels?.[LABELS.deploymentName] ?? '';
+    this.primaryMissingSince.delete(key);
     await ensure(this.ctx, PGTASK, taskObject({ namespace: ns, name: taskName, tasktype: TASK_TYPES.failover, labels: { [LABELS.target]: target, [LABELS.pgCluster]: name, [LABELS.pgouser]: AUTOFAILOVER_USER }, parameters: { [name]: name } }));
-    await recordEvent(this.ctx, cluster, 'Warning', 'AutoFailover', `primary ${primaryName} not ready for ${Math.round(waited / 1000)} s: promoting ${target}`);
+    const why = primary ? 'not ready' : 'without a pod';
+    await recordEvent(this.ctx, cluster, 'Warning', 'AutoFailover', `primary ${primaryName} ${why} for ${Math.round(waited / 1000)} s: promoting ${target}`);
   }
 
   /**
@@ -379,6 +394,18 @@ function policyJob(cluster: Pgcluster, policy: Pgpolicy, name: string, settings:
     env: { POLICY_SQL: policy.spec.sql, POLICY_URL: policy.spec.url },
     script: 'if [ -n "$POLICY_URL" ]; then curl -fsSL "$POLICY_URL"; else printf "%s" "$POLICY_SQL"; fi | psql -v ON_ERROR_STOP=1 -f -',
   });
+}
+
+/**
+ * Since when a pod that is not ready has been so: its Ready condition's last transition, else
+ * (a pod never started, e.g. Pending unscheduled) its creation.
+ */
+function unreadySince(pod: KubeObject): number {
+  const conditions = (pod.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? [];
+  const transition = Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+  if (!Number.isNaN(transition)) return transition;
+  const created = Date.parse(pod.metadata.creationTimestamp ?? '');
+  return Number.isNaN(created) ? Date.now() : created;
 }
 
 /** The metrics user's credentials, read by the collect sidecar and the database container. */
