@@ -13,7 +13,7 @@ import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
-import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import { ensure, ownerReference, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
 import { collectSecretName, COLLECT_USER, metricsEnabled } from './database-pod.js';
 import { instanceLookups } from './instance-lookups.js';
 import type { ControllerContext } from './kube-helpers.js';
@@ -29,6 +29,8 @@ export const PGBOUNCER_PASSWORD_LENGTH = 10;
 export const AUTOFAILOVER_AFTER_MS = 5_000;
 /** The `pgouser` recorded on failover tasks the controllers create themselves. */
 export const AUTOFAILOVER_USER = 'autofailover';
+/** The ConfigMaps Patroni keeps for a scope: `<scope>-<suffix>`. */
+export const PATRONI_CONFIGMAP_SUFFIXES = ['config', 'leader', 'failover'] as const;
 /** Our addition to a bootstrap backup task after a restore: the restored primary it backs up. */
 export const RESTORED_PRIMARY_PARAMETER = 'restored-primary';
 
@@ -40,7 +42,7 @@ export class ClusterController implements Controller {
     { kind: 'Service', keys: ownedBy('Pgcluster') },
     { kind: 'Pod', keys: byClusterLabel },
     { kind: 'Pgtask', keys: byClusterLabel },
-    { kind: 'ConfigMap', keys: byClusterLabel },
+    { kind: 'ConfigMap', keys: (configMap: KubeObject) => [...byClusterLabel(configMap), ...this.clustersOfScope(configMap)] },
     { kind: 'Job', keys: byClusterLabel },
   ];
 
@@ -55,6 +57,13 @@ export class ClusterController implements Controller {
 
   allKeys(): string[] {
     return this.ctx.cache.list(PGCLUSTER).map(keyOf);
+  }
+
+  /** Patroni labels its ConfigMaps with the scope only. */
+  private clustersOfScope(configMap: KubeObject): string[] {
+    const scope = configMap.metadata.labels?.[LABELS.pghaScope];
+    if (!scope) return [];
+    return this.ctx.cache.list(PGCLUSTER, configMap.metadata.namespace).filter((c) => c.metadata.labels?.[LABELS.pghaScope] === scope).map(keyOf);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -75,6 +84,7 @@ export class ClusterController implements Controller {
     }
     await this.build(cluster);
     await this.labelPods(cluster);
+    await this.adoptPatroniConfigMaps(cluster);
     await this.onPrimaryReady(cluster);
     await this.syncPause(cluster);
     await this.syncPgbouncer(cluster);
@@ -269,7 +279,7 @@ export class ClusterController implements Controller {
         status: '',
         userlabels,
       });
-      await ensure(this.ctx, PGREPLICA, replica);
+      await ensure(this.ctx, PGREPLICA, withOwner(replica, cluster));
       await tolerateMissing(this.ctx.writer.patchStatus(PGREPLICA, ns, replicaName, { state: REPLICA_STATES.created, message: CREATED_MESSAGE }));
     }
   }
@@ -288,6 +298,22 @@ export class ClusterController implements Controller {
       if (deployment && !deployment.metadata.labels?.[LABELS.serviceName]) {
         await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deploymentName, { metadata: { labels: { [LABELS.serviceName]: serviceName } } }));
       }
+    }
+  }
+
+  /**
+   * Patroni creates its DCS ConfigMaps (`<scope>-config`, `-leader`, `-failover`) without owners;
+   * owned by the cluster, they go with it whichever way it is deleted.
+   */
+  private async adoptPatroniConfigMaps(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const scope = cluster.metadata.labels?.[LABELS.pghaScope];
+    if (!scope) return;
+    for (const suffix of PATRONI_CONFIGMAP_SUFFIXES) {
+      const configMap = this.ctx.cache.get(CONFIGMAPS, ns, `${scope}-${suffix}`);
+      if (!configMap || configMap.metadata.deletionTimestamp || configMap.metadata.ownerReferences?.some((r) => r.uid === cluster.metadata.uid)) continue;
+      const owners = [...(configMap.metadata.ownerReferences ?? []), ownerReference(cluster)];
+      await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, configMap.metadata.name, { metadata: { ownerReferences: owners } }));
     }
   }
 
