@@ -376,7 +376,8 @@ class JobSim extends SimController {
     const job = this.cache.get(JOBS, namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
     const current = (job.status ?? {}) as DeploymentStatus;
-    if (current.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return;
+    // Done once finished; a success recorded without a condition (written by a test standing in for the Job controller) counts too.
+    if (current.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') || Number(current.succeeded ?? 0) > 0) return;
     const pods = ownedPods(this.cache, job);
     const failed = pods.filter((p) => phaseOf(p) === 'Failed');
     const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
