@@ -147,7 +147,7 @@ class DeploymentSim extends SimController {
     }
     for (const extra of pods.slice(desired)) await ignoreMissing(this.writer.delete(PODS, namespace, extra.metadata.name));
     const ready = Math.min(desired, pods.filter((p) => phaseOf(p) === 'Running' && podIsReady(p)).length);
-    const current = (deployment.status ?? {}) as DeploymentStatus;
+    const current = (deployment.status ?? {}) as WorkloadStatus;
     const status = deploymentStatus(deployment, current, { desired, pods: Math.min(pods.length, desired), ready, hash });
     if (canonical(status) !== canonical(current)) await ignoreMissing(this.writer.patchStatus(DEPLOYMENTS, namespace, name, mergeReplacing(current, status)));
   }
@@ -163,7 +163,8 @@ interface Condition {
   lastProbeTime?: string;
 }
 
-interface DeploymentStatus {
+/** The status of a Deployment or a Job: conditions beside fields of their own. */
+interface WorkloadStatus {
   conditions?: Condition[];
   [key: string]: unknown;
 }
@@ -180,12 +181,12 @@ interface Counts {
  * empty fields), Available when enough replicas are ready given `maxUnavailable`, Progressing
  * with the (here virtual) ReplicaSet of the current template.
  */
-function deploymentStatus(deployment: KubeObject, current: DeploymentStatus, counts: Counts): DeploymentStatus {
+function deploymentStatus(deployment: KubeObject, current: WorkloadStatus, counts: Counts): WorkloadStatus {
   const minAvailable = Math.max(0, counts.desired - maxUnavailable(deployment, counts.desired));
   const available = counts.ready >= minAvailable;
   const complete = counts.ready >= counts.desired && counts.pods === counts.desired;
   const replicaSet = `${deployment.metadata.name}-${counts.hash}`;
-  const status: DeploymentStatus = { observedGeneration: deployment.metadata.generation ?? 1 };
+  const status: WorkloadStatus = { observedGeneration: deployment.metadata.generation ?? 1 };
   const nonZero = { replicas: counts.pods, updatedReplicas: counts.pods, readyReplicas: counts.ready, availableReplicas: counts.ready, unavailableReplicas: counts.desired - counts.ready };
   for (const [key, value] of Object.entries(nonZero)) if (value > 0) status[key] = value;
   status.conditions = [
@@ -375,7 +376,7 @@ class JobSim extends SimController {
     const { namespace, name } = splitKey(key);
     const job = this.cache.get(JOBS, namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
-    const current = (job.status ?? {}) as DeploymentStatus;
+    const current = (job.status ?? {}) as WorkloadStatus;
     // Done once finished; a success recorded without a condition (written by a test standing in for the Job controller) counts too.
     if (current.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') || Number(current.succeeded ?? 0) > 0) return;
     const pods = ownedPods(this.cache, job);
@@ -384,7 +385,7 @@ class JobSim extends SimController {
     let active = pods.filter((p) => !p.metadata.deletionTimestamp && phaseOf(p) !== 'Failed' && phaseOf(p) !== 'Succeeded').length;
     const backoffLimit = (job.spec as { backoffLimit?: number } | undefined)?.backoffLimit ?? DEFAULT_BACKOFF_LIMIT;
     const at = now();
-    const status: DeploymentStatus = { startTime: String(current.startTime ?? at) };
+    const status: WorkloadStatus = { startTime: String(current.startTime ?? at) };
     if (succeeded > 0) {
       Object.assign(status, { succeeded, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: at, lastTransitionTime: at }] });
     } else if (failed.length > backoffLimit) {
