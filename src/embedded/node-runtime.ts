@@ -26,7 +26,7 @@ import type { WatchCache } from '../kube/watch-cache.js';
 import { KubeApiError } from '../kube/writer.js';
 import type { KubeWriter } from '../kube/writer.js';
 
-/** On a Job: its pod fails, with the annotation's value as the message. */
+/** On a Job: its pods fail, with the annotation's value as the message. */
 export const FAIL_ANNOTATION = 'embedded.pgo.crunchydata.com/fail';
 /**
  * On a Pgcluster: a label selector; the cluster's Jobs whose labels match it fail. Lets a test ask
