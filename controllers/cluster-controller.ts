@@ -4,7 +4,7 @@
  * so a second run over a converged cluster writes nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
+import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, VENDOR, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgpolicy } from '../src/domain/custom-resources.js';
 import { generatePassword, names } from '../src/domain/naming.js';
@@ -13,7 +13,9 @@ import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
-import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import { ensure, ownerReference, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import { collectSecretName, COLLECT_USER, metricsEnabled } from './database-pod.js';
+import { instanceLookups } from './instance-lookups.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
@@ -27,6 +29,8 @@ export const PGBOUNCER_PASSWORD_LENGTH = 10;
 export const AUTOFAILOVER_AFTER_MS = 5_000;
 /** The `pgouser` recorded on failover tasks the controllers create themselves. */
 export const AUTOFAILOVER_USER = 'autofailover';
+/** The ConfigMaps Patroni keeps for a scope: `<scope>-<suffix>`. */
+export const PATRONI_CONFIGMAP_SUFFIXES = ['config', 'leader', 'failover'] as const;
 /** Our addition to a bootstrap backup task after a restore: the restored primary it backs up. */
 export const RESTORED_PRIMARY_PARAMETER = 'restored-primary';
 
@@ -38,7 +42,7 @@ export class ClusterController implements Controller {
     { kind: 'Service', keys: ownedBy('Pgcluster') },
     { kind: 'Pod', keys: byClusterLabel },
     { kind: 'Pgtask', keys: byClusterLabel },
-    { kind: 'ConfigMap', keys: byClusterLabel },
+    { kind: 'ConfigMap', keys: (configMap: KubeObject) => [...byClusterLabel(configMap), ...this.clustersOfScope(configMap)] },
     { kind: 'Job', keys: byClusterLabel },
   ];
 
@@ -48,14 +52,27 @@ export class ClusterController implements Controller {
     private readonly autoFailoverAfterMs = AUTOFAILOVER_AFTER_MS,
   ) {}
 
+  /** When this controller first saw a cluster's primary without a pod: nothing in the API records it. */
+  private readonly primaryMissingSince = new Map<string, number>();
+
   allKeys(): string[] {
     return this.ctx.cache.list(PGCLUSTER).map(keyOf);
+  }
+
+  /** Patroni labels its ConfigMaps with the scope only. */
+  private clustersOfScope(configMap: KubeObject): string[] {
+    const scope = configMap.metadata.labels?.[LABELS.pghaScope];
+    if (!scope) return [];
+    return this.ctx.cache.list(PGCLUSTER, configMap.metadata.namespace).filter((c) => c.metadata.labels?.[LABELS.pghaScope] === scope).map(keyOf);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
     let cluster = this.ctx.cache.get(PGCLUSTER, namespace, name);
-    if (!cluster || cluster.metadata.deletionTimestamp) return;
+    if (!cluster || cluster.metadata.deletionTimestamp) {
+      this.primaryMissingSince.delete(key);
+      return;
+    }
     const state = cluster.status?.state;
     if (!state || state === CLUSTER_STATES.created) {
       cluster = (await tolerateMissing(this.ctx.writer.patchStatus(PGCLUSTER, namespace, name, { state: CLUSTER_STATES.processed, message: PROCESSED_MESSAGE }))) ?? cluster;
@@ -67,6 +84,7 @@ export class ClusterController implements Controller {
     }
     await this.build(cluster);
     await this.labelPods(cluster);
+    await this.adoptPatroniConfigMaps(cluster);
     await this.onPrimaryReady(cluster);
     await this.syncPause(cluster);
     await this.syncPgbouncer(cluster);
@@ -132,21 +150,28 @@ export class ClusterController implements Controller {
   }
 
   /**
-   * Automatic failover: when the primary's pod has not been ready for AUTOFAILOVER_AFTER_MS and
+   * Automatic failover: when the primary has not been ready for AUTOFAILOVER_AFTER_MS and
    * automatic failover is on, a ready replica is promoted through a failover task (what Patroni
-   * did in 4.2.4, which the operator then followed with a new backup).
+   * did in 4.2.4, which the operator then followed with a new backup). The primary is unready
+   * while its pod is not ready — Pending, running unready, without any Ready condition — and while
+   * it has no pod at all.
    */
   private async autoFailover(cluster: Pgcluster): Promise<ReconcileResult | void> {
-    if (cluster.status?.state !== CLUSTER_STATES.initialized || cluster.metadata.labels?.[LABELS.autofail] === 'false') return;
+    const key = keyOf(cluster);
+    if (cluster.status?.state !== CLUSTER_STATES.initialized || cluster.metadata.labels?.[LABELS.autofail] === 'false') {
+      this.primaryMissingSince.delete(key);
+      return;
+    }
     const ns = cluster.metadata.namespace ?? '';
     const name = cluster.metadata.name;
     const primaryName = cluster.metadata.labels?.[LABELS.currentPrimary] ?? name;
     const instances = this.ctx.cache.byCluster(PODS, ns, name).filter((p) => p.metadata.labels?.[LABELS.pgDatabase] === 'true' && !p.metadata.deletionTimestamp);
     const primary = instances.find((p) => p.metadata.labels?.[LABELS.deploymentName] === primaryName);
-    if (!primary || podReady(primary)) return;
-    const conditions = ((primary.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? []);
-    const since = Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
-    const waited = Number.isNaN(since) ? 0 : Date.now() - since;
+    if (primary) this.primaryMissingSince.delete(key);
+    else if (!this.primaryMissingSince.has(key)) this.primaryMissingSince.set(key, Date.now());
+    if (primary && podReady(primary)) return;
+    const since = primary ? unreadySince(primary) : (this.primaryMissingSince.get(key) ?? Date.now());
+    const waited = Date.now() - since;
     if (waited < this.autoFailoverAfterMs) return { requeueAfterMs: this.autoFailoverAfterMs - waited };
     const candidate = instances.find((p) => p.metadata.labels?.[LABELS.role] === POD_ROLES.replica && podReady(p) && p.metadata.labels?.[LABELS.deploymentName] !== primaryName);
     if (!candidate) return;
@@ -158,8 +183,10 @@ export class ClusterController implements Controller {
       return;
     }
     const target = candidate.metadata.labels?.[LABELS.deploymentName] ?? '';
+    this.primaryMissingSince.delete(key);
     await ensure(this.ctx, PGTASK, taskObject({ namespace: ns, name: taskName, tasktype: TASK_TYPES.failover, labels: { [LABELS.target]: target, [LABELS.pgCluster]: name, [LABELS.pgouser]: AUTOFAILOVER_USER }, parameters: { [name]: name } }));
-    await recordEvent(this.ctx, cluster, 'Warning', 'AutoFailover', `primary ${primaryName} not ready for ${Math.round(waited / 1000)} s: promoting ${target}`);
+    const why = primary ? 'not ready' : 'without a pod';
+    await recordEvent(this.ctx, cluster, 'Warning', 'AutoFailover', `primary ${primaryName} ${why} for ${Math.round(waited / 1000)} s: promoting ${target}`);
   }
 
   /**
@@ -200,12 +227,15 @@ export class ClusterController implements Controller {
     await ensure(ctx, SERVICES, withOwner(service(ns, name, names.repoDeployment(name), 'ClusterIP', [{ name: '', port: 2022 }], { [LABELS.backrestRepo]: 'true' }), cluster));
     const repoPvc = pvc(ns, name, `${name}-pgbr-repo`, cluster.spec.BackrestStorage);
     if (repoPvc) await ensure(ctx, PVCS, repoPvc);
-    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings), cluster));
+    const lookups = instanceLookups(ctx.cache, cluster);
+    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings, lookups.s3Credentials), cluster));
     await ensure(ctx, CONFIGMAPS, withOwner(pghaConfigMap(cluster, settings), cluster));
+    // Not owned: a delete that keeps data keeps the cluster's Secrets.
+    if (metricsEnabled(cluster)) await ensure(ctx, SECRETS, collectSecret(cluster, generatePassword(this.settings.passwordLength)));
     if (cluster.spec.status === SPEC_STATUS.completed) return;
 
     const labels = this.instanceLabels(cluster);
-    await ensure(ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name, pvcName: primaryPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings, init: true }), cluster));
+    await ensure(ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name, pvcName: primaryPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings, init: true, ...lookups }), cluster));
     await this.initialReplicas(cluster, labels);
     const clusterLabels = { ...validUserLabels(cluster.spec.userlabels), ...labels, [LABELS.currentPrimary]: name };
     await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels: clusterLabels } }));
@@ -249,7 +279,7 @@ export class ClusterController implements Controller {
         status: '',
         userlabels,
       });
-      await ensure(this.ctx, PGREPLICA, replica);
+      await ensure(this.ctx, PGREPLICA, withOwner(replica, cluster));
       await tolerateMissing(this.ctx.writer.patchStatus(PGREPLICA, ns, replicaName, { state: REPLICA_STATES.created, message: CREATED_MESSAGE }));
     }
   }
@@ -268,6 +298,22 @@ export class ClusterController implements Controller {
       if (deployment && !deployment.metadata.labels?.[LABELS.serviceName]) {
         await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deploymentName, { metadata: { labels: { [LABELS.serviceName]: serviceName } } }));
       }
+    }
+  }
+
+  /**
+   * Patroni creates its DCS ConfigMaps (`<scope>-config`, `-leader`, `-failover`) without owners;
+   * owned by the cluster, they go with it whichever way it is deleted.
+   */
+  private async adoptPatroniConfigMaps(cluster: Pgcluster): Promise<void> {
+    const ns = cluster.metadata.namespace ?? '';
+    const scope = cluster.metadata.labels?.[LABELS.pghaScope];
+    if (!scope) return;
+    for (const suffix of PATRONI_CONFIGMAP_SUFFIXES) {
+      const configMap = this.ctx.cache.get(CONFIGMAPS, ns, `${scope}-${suffix}`);
+      if (!configMap || configMap.metadata.deletionTimestamp || configMap.metadata.ownerReferences?.some((r) => r.uid === cluster.metadata.uid)) continue;
+      const owners = [...(configMap.metadata.ownerReferences ?? []), ownerReference(cluster)];
+      await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, configMap.metadata.name, { metadata: { ownerReferences: owners } }));
     }
   }
 
@@ -374,4 +420,28 @@ function policyJob(cluster: Pgcluster, policy: Pgpolicy, name: string, settings:
     env: { POLICY_SQL: policy.spec.sql, POLICY_URL: policy.spec.url },
     script: 'if [ -n "$POLICY_URL" ]; then curl -fsSL "$POLICY_URL"; else printf "%s" "$POLICY_SQL"; fi | psql -v ON_ERROR_STOP=1 -f -',
   });
+}
+
+/**
+ * Since when a pod that is not ready has been so: its Ready condition's last transition, else
+ * (a pod never started, e.g. Pending unscheduled) its creation.
+ */
+function unreadySince(pod: KubeObject): number {
+  const conditions = (pod.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? [];
+  const transition = Date.parse(conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+  if (!Number.isNaN(transition)) return transition;
+  const created = Date.parse(pod.metadata.creationTimestamp ?? '');
+  return Number.isNaN(created) ? Date.now() : created;
+}
+
+/** The metrics user's credentials, read by the collect sidecar and the database container. */
+function collectSecret(cluster: Pgcluster, password: string): KubeObject {
+  const data = { username: COLLECT_USER, password };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: collectSecretName(cluster), namespace: cluster.metadata.namespace, labels: { [LABELS.pgCluster]: cluster.metadata.name, [LABELS.vendor]: VENDOR } },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
 }

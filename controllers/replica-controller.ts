@@ -14,6 +14,8 @@ import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.
 import type { ControllerContext } from './kube-helpers.js';
 import { keyOf, splitKey } from './runtime.js';
 import type { Controller } from './runtime.js';
+import { replicaNodeRule } from './database-pod.js';
+import { instanceLookups } from './instance-lookups.js';
 import { clusterPorts, pgDeployment, pvc, service, validUserLabels } from './templates.js';
 
 export const REPLICA_PROCESSED_MESSAGE = 'Successfully processed Pgreplica by controller';
@@ -73,7 +75,10 @@ export class ReplicaController implements Controller {
     };
     const imageTag = replica.spec.userlabels?.[USER_LABELS.ccpImageTag] || cluster.spec.ccpimagetag;
     // Owned by the cluster, not the Pgreplica: a replica promoted by failover must outlive its Pgreplica.
-    await ensure(this.ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name: replica.metadata.name, pvcName: pvcObject ? replica.metadata.name : undefined, storage, imageTag, labels, settings: this.settings, init: false, ...(replica.spec.containerresources?.limitscpu ? { resources: replica.spec.containerresources } : {}) }), cluster));
+    const resources = replica.spec.containerresources?.limitscpu ? { resources: replica.spec.containerresources } : {};
+    const nodeRule = replicaNodeRule(cluster, replica.spec.userlabels);
+    const deployment = pgDeployment({ cluster, name: replica.metadata.name, pvcName: pvcObject ? replica.metadata.name : undefined, storage, imageTag, labels, settings: this.settings, init: false, ...resources, ...(nodeRule ? { nodeRule } : {}), ...instanceLookups(this.ctx.cache, cluster) });
+    await ensure(this.ctx, DEPLOYMENTS, withOwner(deployment, cluster));
     await tolerateMissing(
       this.ctx.writer.jsonPatch(PGREPLICA, ns, replica.metadata.name, [
         { op: 'replace', path: '/spec/status', value: SPEC_STATUS.completed },

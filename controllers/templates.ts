@@ -9,6 +9,8 @@ import type { PgContainerResources, Pgcluster, PgStorageSpec } from '../src/doma
 import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import type { KubeObject } from '../src/kube/resources.js';
+import { affinity, badgerContainer, collectContainer, DATABASE_MOUNTS, databaseVolumes, pgbackrestEnv, pgbackrestS3Env, pgmonitorEnv, podAntiAffinity, primaryNodeRule, REPLICA_REINIT_ON_START_FAIL, securityContext } from './database-pod.js';
+import type { NodeLabelRule, S3Credentials } from './database-pod.js';
 
 export const PATRONI_PORT = 8009;
 export const SSHD_PORT = 2022;
@@ -88,6 +90,12 @@ interface PgDeploymentInput {
   init: boolean;
   /** The instance's own resources (a replica's), else the cluster's. */
   resources?: PgContainerResources;
+  /** The node-label preference; the primary's (the cluster's label, `In`) unless given. */
+  nodeRule?: NodeLabelRule;
+  /** The existing custom configuration ConfigMap projected into `/pgconf` (instance-lookups.ts). */
+  customConfig?: string;
+  /** The S3 keys of the repo Secret, when the repository is on S3 (instance-lookups.ts). */
+  s3Credentials?: S3Credentials;
 }
 
 export function pgDeployment(input: PgDeploymentInput): KubeObject {
@@ -101,12 +109,12 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
     { name: 'PGHA_USER', value: 'postgres' },
     ...(input.init ? [{ name: 'PGHA_INIT', valueFrom: { configMapKeyRef: { name: `${clusterName}-pgha-default-config`, key: 'init' } } }] : []),
     { name: 'PATRONI_POSTGRESQL_DATA_DIR', value: `/pgdata/${name}` },
-    { name: 'PGBACKREST_STANZA', value: 'db' },
-    { name: 'PGBACKREST_REPO1_HOST', value: names.repoDeployment(clusterName) },
-    { name: 'PGHA_PGBACKREST', value: 'true' },
-    { name: 'PGBACKREST_REPO1_PATH', value: `/backrestrepo/${names.repoDeployment(clusterName)}` },
-    { name: 'PGBACKREST_DB_PATH', value: `/pgdata/${name}` },
+    ...pgmonitorEnv(cluster),
+    ...pgbackrestEnv(cluster, name),
+    ...pgbackrestS3Env(cluster, settings, input.s3Credentials),
     { name: 'PGHA_DATABASE', value: cluster.spec.database },
+    { name: 'PGHA_CRUNCHYADM', value: 'true' },
+    { name: 'PGHA_REPLICA_REINIT_ON_START_FAIL', value: String(REPLICA_REINIT_ON_START_FAIL) },
     { name: 'PGHA_SYNC_REPLICATION', value: String(cluster.spec.syncReplication ?? settings.syncReplication) },
     { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'PATRONI_KUBERNETES_SCOPE_LABEL', value: LABELS.pghaScope },
@@ -116,6 +124,8 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
     { name: 'PGHOST', value: '/tmp' },
   ];
   const resources = containerResources(input.resources ?? cluster.spec.ContainerResources);
+  const sidecars = [collectContainer(cluster, settings), badgerContainer(cluster, settings, name)].filter((c) => c !== undefined);
+  const podAffinity = affinity(input.nodeRule ?? primaryNodeRule(cluster), podAntiAffinity(cluster, settings));
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -126,40 +136,34 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
       template: {
         metadata: { labels: podLabels },
         spec: {
+          securityContext: securityContext(input.storage),
           serviceAccountName: 'pgo-pg',
-          securityContext: input.storage.fsgroup ? { fsGroup: Number(input.storage.fsgroup) } : {},
           containers: [
             {
               name: 'database',
               image: `${settings.ccpImagePrefix}/${cluster.spec.ccpimage || 'crunchy-postgres-ha'}:${input.imageTag}`,
-              ports: [{ containerPort: 5432, name: 'postgres', protocol: 'TCP' }, { containerPort: PATRONI_PORT, name: 'patroni', protocol: 'TCP' }],
               readinessProbe: { exec: { command: ['/opt/cpm/bin/pgha-readiness.sh'] }, initialDelaySeconds: 15 },
               livenessProbe: { exec: { command: ['/opt/cpm/bin/pgha-liveness.sh'] }, initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 10 },
               env,
               ...(resources ? { resources } : {}),
-              volumeMounts: [
-                { name: 'pgdata', mountPath: '/pgdata' },
-                { name: 'user-volume', mountPath: '/pgconf/pguser' },
-                { name: 'primary-volume', mountPath: '/pgconf/pgreplicator' },
-                { name: 'root-volume', mountPath: '/pgconf/pgsuper' },
-                { name: 'sshd', mountPath: '/sshd', readOnly: true },
-              ],
+              volumeMounts: [{ name: 'pgdata', mountPath: '/pgdata', readOnly: false }, ...DATABASE_MOUNTS],
+              ports: [{ containerPort: 5432, name: 'postgres', protocol: 'TCP' }, { containerPort: PATRONI_PORT, name: 'patroni', protocol: 'TCP' }],
+              imagePullPolicy: 'IfNotPresent',
             },
+            ...sidecars,
           ],
-          volumes: [
-            input.pvcName ? { name: 'pgdata', persistentVolumeClaim: { claimName: input.pvcName } } : { name: 'pgdata', emptyDir: {} },
-            { name: 'user-volume', secret: { secretName: cluster.spec.usersecretname } },
-            { name: 'primary-volume', secret: { secretName: cluster.spec.primarysecretname } },
-            { name: 'root-volume', secret: { secretName: cluster.spec.rootsecretname } },
-            { name: 'sshd', secret: { secretName: names.backrestRepoSecret(clusterName), defaultMode: 511 } },
-          ],
+          volumes: [input.pvcName ? { name: 'pgdata', persistentVolumeClaim: { claimName: input.pvcName } } : { name: 'pgdata', emptyDir: {} }, ...databaseVolumes(cluster, input.customConfig)],
+          ...(podAffinity ? { affinity: podAffinity } : {}),
+          restartPolicy: 'Always',
+          dnsPolicy: 'ClusterFirst',
         },
       },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } },
     },
   };
 }
 
-export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeObject {
+export function repoDeployment(cluster: Pgcluster, settings: PgoSettings, s3Credentials?: S3Credentials): KubeObject {
   const clusterName = cluster.metadata.name;
   const name = names.repoDeployment(clusterName);
   const labels = { [LABELS.name]: name, [LABELS.pgCluster]: clusterName, [LABELS.serviceName]: name, [LABELS.vendor]: VENDOR, [LABELS.backrestRepo]: 'true' };
@@ -174,6 +178,7 @@ export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeO
       template: {
         metadata: { labels: podLabels },
         spec: {
+          securityContext: securityContext(cluster.spec.PrimaryStorage),
           serviceAccountName: 'pgo-default',
           containers: [
             {
@@ -181,6 +186,7 @@ export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeO
               image: `${settings.pgoImagePrefix}/pgo-backrest-repo:${settings.pgoImageTag}`,
               ports: [{ containerPort: SSHD_PORT, protocol: 'TCP' }],
               env: [
+                ...pgbackrestS3Env(cluster, settings, s3Credentials),
                 { name: 'PGBACKREST_STANZA', value: 'db' },
                 { name: 'SSHD_PORT', value: String(SSHD_PORT) },
                 { name: 'PGBACKREST_DB_PATH', value: `/pgdata/${clusterName}` },
@@ -200,10 +206,17 @@ export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeO
             { name: 'sshd', secret: { secretName: names.backrestRepoSecret(clusterName), defaultMode: 511 } },
             { name: 'backrestrepo', persistentVolumeClaim: { claimName: `${clusterName}-pgbr-repo` } },
           ],
+          ...antiAffinityOnly(cluster, settings),
         },
       },
     },
   };
+}
+
+/** The repo and pgBouncer pods keep apart from the cluster's other pods, wherever its nodes are. */
+function antiAffinityOnly(cluster: Pgcluster, settings: PgoSettings): { affinity?: Record<string, unknown> } {
+  const podAffinity = affinity(undefined, podAntiAffinity(cluster, settings));
+  return podAffinity ? { affinity: podAffinity } : {};
 }
 
 /** A variable read from a Secret's key. */
@@ -399,6 +412,7 @@ export function pgbouncerDeployment(cluster: Pgcluster, settings: PgoSettings): 
             },
           ],
           volumes: [{ name: 'pgconf', secret: { secretName: secret, defaultMode: 511 } }],
+          ...antiAffinityOnly(cluster, settings),
         },
       },
     },

@@ -5,10 +5,13 @@
  * HTTP), so the product's controllers run against it unchanged.
  *
  * - A Deployment gets `spec.replicas` Pods (no ReplicaSets), owned by the Deployment; extra Pods
- *   are deleted, deleted Pods replaced; its status counts ready Pods.
- * - A Pod becomes Running and Ready (IP, conditions, container statuses) after the delay.
- * - A Job gets one Pod that Succeeds after the delay, or Fails when the Job carries the
- *   annotation FAIL_ANNOTATION (its value is the failure message); the Job's status follows.
+ *   are deleted, deleted Pods replaced; its status is what the Deployment controller reports
+ *   (counts, zero counts omitted, Available and Progressing conditions, observedGeneration).
+ * - A Pod becomes Running and Ready (IP, conditions, container statuses) after the delay, unless
+ *   its Deployment asks for it to stay Pending (PENDING_ANNOTATION) or unready (UNREADY_ANNOTATION).
+ * - A Job runs one Pod at a time: it Succeeds after the delay, or Fails when asked to
+ *   (FAIL_ANNOTATION, FAIL_JOBS_ANNOTATION, FAIL_TIMES_ANNOTATION); a failed Pod is replaced until
+ *   `backoffLimit` retries are spent, and the Job's status follows as the Job controller's does.
  * - A ready PostgreSQL Pod (`pgo-pg-database=true`) is labelled `role=master` when its Deployment
  *   is the cluster's current primary, `role=replica` otherwise, as Patroni does.
  */
@@ -23,15 +26,23 @@ import type { WatchCache } from '../kube/watch-cache.js';
 import { KubeApiError } from '../kube/writer.js';
 import type { KubeWriter } from '../kube/writer.js';
 
-/** On a Job: its pod fails, with the annotation's value as the message. */
+/** On a Job: its pods fail, with the annotation's value as the message. */
 export const FAIL_ANNOTATION = 'embedded.pgo.crunchydata.com/fail';
 /**
  * On a Pgcluster: a label selector; the cluster's Jobs whose labels match it fail. Lets a test ask
  * for the failure of a Job the controllers have not created yet.
  */
 export const FAIL_JOBS_ANNOTATION = 'embedded.pgo.crunchydata.com/fail-jobs';
+/** On a Job: its first N pods fail (N the annotation's value), later ones succeed. */
+export const FAIL_TIMES_ANNOTATION = 'embedded.pgo.crunchydata.com/fail-times';
 /** On a Deployment: its pods run but never become ready (a test's way to make a primary fail). */
 export const UNREADY_ANNOTATION = 'embedded.pgo.crunchydata.com/unready';
+/** On a Deployment: its pods stay Pending, unschedulable (no node fits them). */
+export const PENDING_ANNOTATION = 'embedded.pgo.crunchydata.com/pending';
+/** Kubernetes' default for a Job that sets none. */
+export const DEFAULT_BACKOFF_LIMIT = 6;
+/** Kubernetes' default `maxUnavailable` of a rolling update. */
+export const DEFAULT_MAX_UNAVAILABLE = '25%';
 export const NODE_NAME = 'embedded-node';
 /** The label that ties a pod to the template it was made from (as ReplicaSets' pods carry). */
 export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
@@ -135,25 +146,83 @@ class DeploymentSim extends SimController {
       await ignoreMissing(this.writer.create(PODS, pod));
     }
     for (const extra of pods.slice(desired)) await ignoreMissing(this.writer.delete(PODS, namespace, extra.metadata.name));
-    const ready = pods.filter((p) => phaseOf(p) === 'Running' && podIsReady(p)).length;
-    const status = {
-      observedGeneration: deployment.metadata.generation ?? 1,
-      replicas: Math.min(pods.length, desired),
-      updatedReplicas: Math.min(pods.length, desired),
-      readyReplicas: ready,
-      availableReplicas: ready,
-      ...(ready < desired ? { unavailableReplicas: desired - ready } : {}),
-      conditions: [{ type: 'Available', status: ready >= desired ? 'True' : 'False', reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' }],
-    };
-    const current = deployment.status as Record<string, unknown> | undefined;
-    if (JSON.stringify(pickCounts(current)) !== JSON.stringify(pickCounts(status))) {
-      await ignoreMissing(this.writer.patchStatus(DEPLOYMENTS, namespace, name, status));
-    }
+    const ready = Math.min(desired, pods.filter((p) => phaseOf(p) === 'Running' && podIsReady(p)).length);
+    const current = (deployment.status ?? {}) as WorkloadStatus;
+    const status = deploymentStatus(deployment, current, { desired, pods: Math.min(pods.length, desired), ready, hash });
+    if (canonical(status) !== canonical(current)) await ignoreMissing(this.writer.patchStatus(DEPLOYMENTS, namespace, name, mergeReplacing(current, status)));
   }
 }
 
-function pickCounts(status: Record<string, unknown> | undefined): unknown[] {
-  return ['observedGeneration', 'replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas'].map((k) => status?.[k]);
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+  lastProbeTime?: string;
+}
+
+/** The status of a Deployment or a Job: conditions beside fields of their own. */
+interface WorkloadStatus {
+  conditions?: Condition[];
+  [key: string]: unknown;
+}
+
+interface Counts {
+  desired: number;
+  pods: number;
+  ready: number;
+  hash: string;
+}
+
+/**
+ * What the Deployment controller reports: counts (a zero count is omitted, as its JSON omits
+ * empty fields), Available when enough replicas are ready given `maxUnavailable`, Progressing
+ * with the (here virtual) ReplicaSet of the current template.
+ */
+function deploymentStatus(deployment: KubeObject, current: WorkloadStatus, counts: Counts): WorkloadStatus {
+  const minAvailable = Math.max(0, counts.desired - maxUnavailable(deployment, counts.desired));
+  const available = counts.ready >= minAvailable;
+  const complete = counts.ready >= counts.desired && counts.pods === counts.desired;
+  const replicaSet = `${deployment.metadata.name}-${counts.hash}`;
+  const status: WorkloadStatus = { observedGeneration: deployment.metadata.generation ?? 1 };
+  const nonZero = { replicas: counts.pods, updatedReplicas: counts.pods, readyReplicas: counts.ready, availableReplicas: counts.ready, unavailableReplicas: counts.desired - counts.ready };
+  for (const [key, value] of Object.entries(nonZero)) if (value > 0) status[key] = value;
+  status.conditions = [
+    condition(current.conditions, { type: 'Available', status: String(available ? 'True' : 'False'), reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' }),
+    condition(current.conditions, { type: 'Progressing', status: 'True', reason: complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', message: complete ? `ReplicaSet "${replicaSet}" has successfully progressed.` : `ReplicaSet "${replicaSet}" is progressing.` }),
+  ];
+  return status;
+}
+
+/** `maxUnavailable` of a rolling update (a number or a percentage, rounded down); none for Recreate. */
+function maxUnavailable(deployment: KubeObject, desired: number): number {
+  const strategy = (deployment.spec as { strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } } } | undefined)?.strategy;
+  if (strategy?.type === 'Recreate' || desired === 0) return 0;
+  const value = strategy?.rollingUpdate?.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE;
+  const count = typeof value === 'number' ? value : value.endsWith('%') ? Math.floor((Number(value.slice(0, -1)) * desired) / 100) : Number(value);
+  return Math.min(desired, Number.isFinite(count) ? count : 0);
+}
+
+/** A condition as Kubernetes sets one: unchanged when its status and reason are; its transition time kept while its status is. */
+function condition(existing: Condition[] | undefined, wanted: Condition): Condition {
+  const old = existing?.find((c) => c.type === wanted.type);
+  if (old && old.status === wanted.status && old.reason === wanted.reason && old.message === wanted.message) return old;
+  const at = now();
+  return { ...wanted, lastUpdateTime: at, lastTransitionTime: old && old.status === wanted.status && old.lastTransitionTime ? old.lastTransitionTime : at };
+}
+
+/** JSON with sorted keys: the server may keep a status's keys in another order than they were sent. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
+
+/** A merge patch that makes `current` into `wanted`: keys `wanted` lacks are removed (null). */
+function mergeReplacing(current: Record<string, unknown>, wanted: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...wanted };
+  for (const key of Object.keys(current)) if (!(key in wanted)) patch[key] = null;
+  return patch;
 }
 
 export function podIsReady(pod: KubeObject): boolean {
@@ -181,13 +250,15 @@ class PodSim extends SimController {
     const phase = phaseOf(pod);
     if (phase === 'Succeeded' || phase === 'Failed') return;
     const wait = this.delayMs - ageMs(pod);
+    const deployment = pod.metadata.ownerReferences?.find((r) => r.kind === 'Deployment');
+    const annotations = deployment ? (this.cache.get(DEPLOYMENTS, namespace, deployment.name)?.metadata.annotations ?? {}) : {};
     if (phase === 'Pending') {
+      if (annotations[PENDING_ANNOTATION] === 'true') return this.unschedulable(pod);
       if (wait > 0) return { requeueAfterMs: wait };
       await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.runningStatus(pod)));
       return;
     }
-    const deployment = pod.metadata.ownerReferences?.find((r) => r.kind === 'Deployment');
-    const unready = deployment ? this.cache.get(DEPLOYMENTS, namespace, deployment.name)?.metadata.annotations?.[UNREADY_ANNOTATION] === 'true' : false;
+    const unready = annotations[UNREADY_ANNOTATION] === 'true';
     if (unready === podIsReady(pod)) {
       await ignoreMissing(this.writer.patchStatus(PODS, namespace, name, this.readiness(pod, !unready)));
       return;
@@ -205,9 +276,19 @@ class PodSim extends SimController {
     await this.patroniRole(pod);
   }
 
+  /** What the scheduler writes on a pod no node fits. */
+  private async unschedulable(pod: KubeObject): Promise<void> {
+    const conditions = (pod.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+    if (conditions.some((c) => c.type === 'PodScheduled' && c.status === 'False')) return;
+    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 node(s) did not match the requested scheduling constraints.', lastProbeTime: null, lastTransitionTime: now() };
+    await ignoreMissing(this.writer.patchStatus(PODS, pod.metadata.namespace ?? '', pod.metadata.name, { phase: 'Pending', conditions: [condition] }));
+  }
+
   private requestedFailure(job: KubeObject): string | undefined {
     const direct = job.metadata.annotations?.[FAIL_ANNOTATION];
     if (direct !== undefined) return direct;
+    const times = Number(job.metadata.annotations?.[FAIL_TIMES_ANNOTATION] ?? 0);
+    if (ownedPods(this.cache, job).filter((p) => phaseOf(p) === 'Failed').length < times) return `simulated failure of job ${job.metadata.name}`;
     const cluster = this.cache.get(PGCLUSTERS, job.metadata.namespace, job.metadata.labels?.['pg-cluster'] ?? '');
     const selector = cluster?.metadata.annotations?.[FAIL_JOBS_ANNOTATION];
     if (!selector) return undefined;
@@ -280,40 +361,63 @@ class JobSim extends SimController {
   readonly kind = 'Job';
   readonly watches = [{ kind: 'Pod', keys: ownedBy('Job') }];
 
+  /** Pods created per Job (by uid), so a lagging cache does not make a second one. */
+  private readonly created = new Map<string, number>();
+
   constructor(cache: Reader, writer: KubeWriter, delayMs: number) {
     super(cache, writer, delayMs, JOBS);
   }
 
+  /**
+   * One pod at a time (parallelism and completions 1): a success completes the Job; a failure
+   * is retried with a new pod until more than `backoffLimit` pods have failed.
+   */
   async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const job = this.cache.get(JOBS, namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
-    const status = (job.status ?? {}) as { succeeded?: number; failed?: number; active?: number; startTime?: string };
-    if ((status.succeeded ?? 0) > 0 || (status.failed ?? 0) > 0) return;
+    const current = (job.status ?? {}) as WorkloadStatus;
+    // Done once finished; a success recorded without a condition (written by a test standing in for the Job controller) counts too.
+    if (current.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') || Number(current.succeeded ?? 0) > 0) return;
     const pods = ownedPods(this.cache, job);
-    if (pods.length === 0) {
-      const template = ((job.spec as { template?: Template } | undefined)?.template ?? {}) as Template;
-      await ignoreMissing(
-        this.writer.create(PODS, {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name: `${name}-${randomInt(36 ** 4, 36 ** 5).toString(36)}`, namespace, labels: { ...(template.metadata?.labels ?? {}) }, ownerReferences: [ownerRef(job)] },
-          spec: { ...(template.spec ?? {}), nodeName: NODE_NAME },
-        }),
-      );
-      if (status.active !== 1) await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, { active: 1, startTime: status.startTime ?? now() }));
-      return;
-    }
-    const finished = pods.find((p) => phaseOf(p) === 'Succeeded' || phaseOf(p) === 'Failed');
-    if (!finished) return;
+    const failed = pods.filter((p) => phaseOf(p) === 'Failed');
+    const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
+    let active = pods.filter((p) => !p.metadata.deletionTimestamp && phaseOf(p) !== 'Failed' && phaseOf(p) !== 'Succeeded').length;
+    const backoffLimit = (job.spec as { backoffLimit?: number } | undefined)?.backoffLimit ?? DEFAULT_BACKOFF_LIMIT;
     const at = now();
-    if (phaseOf(finished) === 'Succeeded') {
-      await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, { active: 0, succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: at, lastTransitionTime: at }] }));
-    } else {
-      const message = String((finished.status as { message?: string } | undefined)?.message ?? 'the pod failed');
-      await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, { active: 0, failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message, lastProbeTime: at, lastTransitionTime: at }] }));
+    const status: WorkloadStatus = { startTime: String(current.startTime ?? at) };
+    if (succeeded > 0) {
+      Object.assign(status, { succeeded, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: at, lastTransitionTime: at }] });
+    } else if (failed.length > backoffLimit) {
+      // The last pod's message rather than Kubernetes' "Job has reached the specified backoff limit": tests see the cause.
+      const message = String((failed[failed.length - 1].status as { message?: string } | undefined)?.message ?? 'Job has reached the specified backoff limit');
+      status.conditions = [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message, lastProbeTime: at, lastTransitionTime: at }];
+    } else if (active === 0) {
+      // A pod created by an earlier run may not be in the cache yet: wait for it rather than make two.
+      if (pods.length < (this.created.get(String(job.metadata.uid)) ?? 0)) return;
+      await ignoreMissing(this.writer.create(PODS, jobPod(job)));
+      this.created.set(String(job.metadata.uid), pods.length + 1);
+      active = 1;
     }
+    if (status.conditions) this.created.delete(String(job.metadata.uid));
+    if (active > 0) status.active = active;
+    if (failed.length > 0) status.failed = failed.length;
+    if (canonical(status) !== canonical(current)) await ignoreMissing(this.writer.patchStatus(JOBS, namespace, name, mergeReplacing(current, status)));
   }
+}
+
+/** A pod of the Job's template, labelled as the Job controller labels them. */
+function jobPod(job: KubeObject): KubeObject {
+  const template = ((job.spec as { template?: Template } | undefined)?.template ?? {}) as Template;
+  const name = job.metadata.name;
+  const uid = String(job.metadata.uid);
+  const labels = { ...(template.metadata?.labels ?? {}), 'job-name': name, 'controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'batch.kubernetes.io/controller-uid': uid };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${name}-${randomInt(36 ** 4, 36 ** 5).toString(36)}`, namespace: job.metadata.namespace, labels, ownerReferences: [ownerRef(job)] },
+    spec: { ...(template.spec ?? {}), nodeName: NODE_NAME },
+  };
 }
 
 /** A provisioner's part: every PVC is bound to a volume of the size it asked for. */

@@ -100,6 +100,16 @@ describe('the life of a cluster', () => {
     assert.ok(events.items.some((e) => e.reason === 'Initialized'), 'an Initialized event is recorded on the Pgcluster');
   });
 
+  test('the initial Pgreplica and Patroni\'s ConfigMaps belong to the cluster; its PVCs and Secrets do not', async () => {
+    const cr = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo' })) as { metadata: { uid: string } };
+    const replicas = (await custom.listNamespacedCustomObject({ ...CR, plural: 'pgreplicas', labelSelector: 'pg-cluster=hippo' })) as { items: { metadata: { ownerReferences?: { kind: string; uid: string }[] } }[] };
+    assert.deepEqual(replicas.items.map((r) => r.metadata.ownerReferences?.map((o) => [o.kind, o.uid])), [[['Pgcluster', cr.metadata.uid]]]);
+    for (const name of ['hippo-config', 'hippo-leader']) {
+      await untilTrue(async () => Boolean((await core.readNamespacedConfigMap({ namespace: NS, name })).metadata?.ownerReferences?.some((o) => o.uid === cr.metadata.uid)), `${name} owned by the cluster`);
+    }
+    for (const name of ['hippo-postgres-secret', 'hippo-backrest-repo-config']) assert.equal((await core.readNamespacedSecret({ namespace: NS, name })).metadata?.ownerReferences, undefined, name);
+  });
+
   test('reconciling a converged cluster, its replicas and tasks makes no writes', async () => {
     const writer = new KubeWriter(t.kc);
     const ctx = { cache: t.app.cache, writer };
@@ -393,6 +403,7 @@ describe('the life of a cluster', () => {
         ...(await names(core.listNamespacedService({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
         ...(await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
         ...(await names(core.listNamespacedSecret({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
+        ...(await names(core.listNamespacedConfigMap({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
         ...(await names(core.listNamespacedPod({ namespace: NS, labelSelector: 'pg-cluster=hippo' }))),
         ...(await names(custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', labelSelector: 'pg-cluster=hippo' }) as Promise<{ items: { metadata?: { name?: string } }[] }>)),
         ...(await names(custom.listNamespacedCustomObject({ ...CR, plural: 'pgreplicas', labelSelector: 'pg-cluster=hippo' }) as Promise<{ items: { metadata?: { name?: string } }[] }>)),
@@ -419,5 +430,34 @@ describe('the life of a cluster', () => {
     }
     assert.deepEqual(await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=keeper' })), ['keeper', 'keeper-pgbr-repo']);
     assert.deepEqual(await names(core.listNamespacedSecret({ namespace: NS, labelSelector: 'pg-cluster=keeper' })), ['keeper-backrest-repo-config', 'keeper-postgres-secret', 'keeper-primaryuser-secret', 'keeper-testuser-secret']);
+  });
+
+  test('a cluster created with a policy applies it through a Job and labels the cluster and its primary Deployment', async () => {
+    const policy = await t.gql('mutation { createPolicy(input: { namespace: "pgouser1", name: "kiwi-audit", sql: "create table audit(id int);" }) { name } }');
+    assert.equal(policy.errors, undefined, JSON.stringify(policy.errors));
+    // The Job goes with the policies task once applied: watched, not listed afterwards.
+    const succeeded: string[] = [];
+    const watch = await new k8s.Watch(t.kc).watch(`/apis/batch/v1/namespaces/${NS}/jobs`, { labelSelector: 'pg-cluster=kiwi,pgo-policy=kiwi-audit' }, (_type, job: k8s.V1Job) => {
+      if (job.status?.succeeded === 1) succeeded.push(String(job.metadata?.name));
+    }, () => undefined);
+    const created = await t.gql('mutation { createCluster(input: { namespace: "pgouser1", name: "kiwi", replicaCount: 1, policies: ["kiwi-audit"] }) { workflowId } }');
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    await until('kiwi', (c) => Boolean(c?.labels.some((l) => l.key === 'kiwi-audit' && l.value === 'pgpolicy')), 'the policy label on the cluster');
+    watch.abort();
+    assert.equal(new Set(succeeded).size, 1, 'one policy Job ran to success');
+    assert.equal((await apps.readNamespacedDeployment({ namespace: NS, name: 'kiwi' })).metadata?.labels?.['kiwi-audit'], 'pgpolicy');
+    await untilTrue(async () => (await custom.listNamespacedCustomObject({ ...CR, plural: 'pgtasks', fieldSelector: 'metadata.name=kiwi-policies' }) as { items: unknown[] }).items.length === 0, 'the policies task consumed');
+  });
+
+  test('deleting the Pgcluster object itself takes its Pgreplicas and Patroni ConfigMaps with it, not its PVCs and Secrets', async () => {
+    await until('kiwi', (c) => c?.state === 'INITIALIZED', 'kiwi Initialized');
+    const cr = (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'kiwi' })) as { metadata: { uid: string } };
+    await untilTrue(async () => Boolean((await core.readNamespacedConfigMap({ namespace: NS, name: 'kiwi-leader' }).catch(() => undefined))?.metadata?.ownerReferences?.some((o) => o.uid === cr.metadata.uid)), 'kiwi-leader owned');
+    await custom.deleteNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'kiwi' });
+    const replicas = () => names(custom.listNamespacedCustomObject({ ...CR, plural: 'pgreplicas', labelSelector: 'pg-cluster=kiwi' }) as Promise<{ items: { metadata?: { name?: string } }[] }>);
+    const patroni = async () => (await names(core.listNamespacedConfigMap({ namespace: NS, labelSelector: 'crunchy-pgha-scope=kiwi' }))).filter((n) => ['kiwi-config', 'kiwi-leader'].includes(n));
+    await untilTrue(async () => (await replicas()).length === 0 && (await patroni()).length === 0, 'the Pgreplica and Patroni ConfigMaps collected');
+    assert.ok((await names(core.listNamespacedPersistentVolumeClaim({ namespace: NS, labelSelector: 'pg-cluster=kiwi' }))).includes('kiwi'));
+    assert.ok((await names(core.listNamespacedSecret({ namespace: NS, labelSelector: 'pg-cluster=kiwi' }))).includes('kiwi-postgres-secret'));
   });
 });
