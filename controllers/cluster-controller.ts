@@ -8,13 +8,14 @@ import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPE
 import { customResource, PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgpolicy } from '../src/domain/custom-resources.js';
 import { generatePassword, names } from '../src/domain/naming.js';
+import { withS3CredentialKeys } from '../src/domain/backrest-repo-secret.js';
 import { podReady } from '../src/domain/pods.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import { ensure, ownerReference, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
-import { collectSecretName, COLLECT_USER, metricsEnabled } from './database-pod.js';
+import { collectSecretName, COLLECT_USER, metricsEnabled, usesS3 } from './database-pod.js';
 import { instanceLookups } from './instance-lookups.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
@@ -44,6 +45,7 @@ export class ClusterController implements Controller {
     { kind: 'Pgtask', keys: byClusterLabel },
     { kind: 'ConfigMap', keys: (configMap: KubeObject) => [...byClusterLabel(configMap), ...this.clustersOfScope(configMap)] },
     { kind: 'Job', keys: byClusterLabel },
+    { kind: 'Secret', keys: byClusterLabel },
   ];
 
   constructor(
@@ -227,8 +229,9 @@ export class ClusterController implements Controller {
     await ensure(ctx, SERVICES, withOwner(service(ns, name, names.repoDeployment(name), 'ClusterIP', [{ name: '', port: 2022 }], { [LABELS.backrestRepo]: 'true' }), cluster));
     const repoPvc = pvc(ns, name, `${name}-pgbr-repo`, cluster.spec.BackrestStorage);
     if (repoPvc) await ensure(ctx, PVCS, repoPvc);
+    await this.splitS3Credentials(cluster);
     const lookups = instanceLookups(ctx.cache, cluster);
-    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings, lookups.s3Credentials), cluster));
+    await ensure(ctx, DEPLOYMENTS, withOwner(repoDeployment(cluster, settings), cluster));
     await ensure(ctx, CONFIGMAPS, withOwner(pghaConfigMap(cluster, settings), cluster));
     // Not owned: a delete that keeps data keeps the cluster's Secrets.
     if (metricsEnabled(cluster)) await ensure(ctx, SECRETS, collectSecret(cluster, generatePassword(this.settings.passwordLength)));
@@ -249,6 +252,19 @@ export class ClusterController implements Controller {
   }
 
   /** Labels of the primary Deployment and its pods (reference §6.1). */
+  /**
+   * Pods read the S3 key and secret from keys of their own in the repo Secret; a Secret written by
+   * 4.2.4 (or by hand) holds them only inside aws-s3-credentials.yaml, so they are added from there.
+   */
+  private async splitS3Credentials(cluster: Pgcluster): Promise<void> {
+    if (!usesS3(cluster)) return;
+    const ns = cluster.metadata.namespace ?? '';
+    const secret = this.ctx.cache.get(SECRETS, ns, names.backrestRepoSecret(cluster.metadata.name));
+    const data = (secret?.data ?? {}) as Record<string, string>;
+    const complete = withS3CredentialKeys(data);
+    if (secret && complete !== data) await tolerateMissing(this.ctx.writer.mergePatch(SECRETS, ns, secret.metadata.name, { data: complete }));
+  }
+
   private instanceLabels(cluster: Pgcluster): Record<string, string> {
     const name = cluster.metadata.name;
     return {

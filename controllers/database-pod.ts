@@ -4,6 +4,7 @@
  * the affinity. Pure functions of the cluster; what must be looked up in the namespace first (the
  * custom config ConfigMap, the S3 credentials) is found by instance-lookups.ts.
  */
+import { S3_KEY_KEY, S3_KEY_SECRET_KEY } from '../src/domain/backrest-repo-secret.js';
 import { LABELS, USER_LABELS } from '../src/domain/constants.js';
 import type { Pgcluster } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
@@ -25,11 +26,6 @@ export interface EnvVar {
   name: string;
   value?: string;
   valueFrom?: Record<string, unknown>;
-}
-
-export interface S3Credentials {
-  key: string;
-  keySecret: string;
 }
 
 /** A preference for nodes by one label: `In` for the instance's own label, `NotIn` to avoid the primary's. */
@@ -79,15 +75,16 @@ export function pgbackrestEnv(cluster: Pgcluster, deployment: string): EnvVar[] 
   ];
 }
 
-/** The S3 settings: bucket, endpoint and region from the cluster else pgo.yaml; the keys from the repo Secret. */
-export function pgbackrestS3Env(cluster: Pgcluster, settings: PgoSettings, credentials: S3Credentials | undefined): EnvVar[] {
+/** The S3 settings: bucket, endpoint and region from the cluster else pgo.yaml; the keys referenced in the repo Secret. */
+export function pgbackrestS3Env(cluster: Pgcluster, settings: PgoSettings): EnvVar[] {
   if (!usesS3(cluster)) return [];
+  const fromRepoSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: names.backrestRepoSecret(cluster.metadata.name), key, optional: true } } });
   return [
     env('PGBACKREST_REPO1_S3_BUCKET', cluster.spec.backrestS3Bucket || settings.backrestS3Bucket),
     env('PGBACKREST_REPO1_S3_ENDPOINT', cluster.spec.backrestS3Endpoint || settings.backrestS3Endpoint),
     env('PGBACKREST_REPO1_S3_REGION', cluster.spec.backrestS3Region || settings.backrestS3Region),
-    env('PGBACKREST_REPO1_S3_KEY', credentials?.key ?? ''),
-    env('PGBACKREST_REPO1_S3_KEY_SECRET', credentials?.keySecret ?? ''),
+    fromRepoSecret('PGBACKREST_REPO1_S3_KEY', S3_KEY_KEY),
+    fromRepoSecret('PGBACKREST_REPO1_S3_KEY_SECRET', S3_KEY_SECRET_KEY),
     env('PGBACKREST_REPO1_S3_CA_FILE', S3_CA_FILE),
     env('PGBACKREST_REPO1_HOST_CMD', S3_ARCHIVE_PUSH_COMMAND),
   ];

@@ -10,7 +10,7 @@ import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import { affinity, badgerContainer, collectContainer, DATABASE_MOUNTS, databaseVolumes, pgbackrestEnv, pgbackrestS3Env, pgmonitorEnv, podAntiAffinity, primaryNodeRule, REPLICA_REINIT_ON_START_FAIL, securityContext } from './database-pod.js';
-import type { NodeLabelRule, S3Credentials } from './database-pod.js';
+import type { NodeLabelRule } from './database-pod.js';
 
 export const PATRONI_PORT = 8009;
 export const SSHD_PORT = 2022;
@@ -95,7 +95,6 @@ interface PgDeploymentInput {
   /** The existing custom configuration ConfigMap projected into `/pgconf` (instance-lookups.ts). */
   customConfig?: string;
   /** The S3 keys of the repo Secret, when the repository is on S3 (instance-lookups.ts). */
-  s3Credentials?: S3Credentials;
 }
 
 export function pgDeployment(input: PgDeploymentInput): KubeObject {
@@ -111,7 +110,7 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
     { name: 'PATRONI_POSTGRESQL_DATA_DIR', value: `/pgdata/${name}` },
     ...pgmonitorEnv(cluster),
     ...pgbackrestEnv(cluster, name),
-    ...pgbackrestS3Env(cluster, settings, input.s3Credentials),
+    ...pgbackrestS3Env(cluster, settings),
     { name: 'PGHA_DATABASE', value: cluster.spec.database },
     { name: 'PGHA_CRUNCHYADM', value: 'true' },
     { name: 'PGHA_REPLICA_REINIT_ON_START_FAIL', value: String(REPLICA_REINIT_ON_START_FAIL) },
@@ -163,7 +162,7 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
   };
 }
 
-export function repoDeployment(cluster: Pgcluster, settings: PgoSettings, s3Credentials?: S3Credentials): KubeObject {
+export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeObject {
   const clusterName = cluster.metadata.name;
   const name = names.repoDeployment(clusterName);
   const labels = { [LABELS.name]: name, [LABELS.pgCluster]: clusterName, [LABELS.serviceName]: name, [LABELS.vendor]: VENDOR, [LABELS.backrestRepo]: 'true' };
@@ -186,7 +185,7 @@ export function repoDeployment(cluster: Pgcluster, settings: PgoSettings, s3Cred
               image: `${settings.pgoImagePrefix}/pgo-backrest-repo:${settings.pgoImageTag}`,
               ports: [{ containerPort: SSHD_PORT, protocol: 'TCP' }],
               env: [
-                ...pgbackrestS3Env(cluster, settings, s3Credentials),
+                ...pgbackrestS3Env(cluster, settings),
                 { name: 'PGBACKREST_STANZA', value: 'db' },
                 { name: 'SSHD_PORT', value: String(SSHD_PORT) },
                 { name: 'PGBACKREST_DB_PATH', value: `/pgdata/${clusterName}` },

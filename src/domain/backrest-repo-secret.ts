@@ -2,7 +2,7 @@
  * The `<cluster>-backrest-repo-config` Secret every PostgreSQL and repository pod mounts at /sshd:
  * a new SSH key pair, the SSH client and server settings, and the S3 credentials pgBackRest uses.
  */
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { SECRETS } from '../kube/resources.js';
 import type { KubeObject } from '../kube/resources.js';
 import { LABELS, VENDOR } from './constants.js';
@@ -12,7 +12,14 @@ import { generateSshKeyPair } from './ssh-keys.js';
 
 /** The operator-namespace Secret 4.2.4 copied the S3 CA and default S3 credentials from. */
 export const OPERATOR_REPO_SECRET = 'pgo-backrest-repo-config';
-const S3_CREDENTIALS_KEY = 'aws-s3-credentials.yaml';
+export const S3_CREDENTIALS_KEY = 'aws-s3-credentials.yaml';
+/**
+ * The same key and secret again, each under its own Secret key, so pods read them through
+ * `secretKeyRef` instead of carrying them as plain values in the Deployment (4.2.4 kept them only
+ * inside the YAML file and its pods got them from there).
+ */
+export const S3_KEY_KEY = 'aws-s3-key';
+export const S3_KEY_SECRET_KEY = 'aws-s3-key-secret';
 const S3_CA_KEY = 'aws-s3-ca.crt';
 /** What pgo's conf/pgo-backrest-repo/aws-s3-credentials.yaml held: no key, no secret. */
 const EMPTY_S3_CREDENTIALS = '---\naws-s3-key:\naws-s3-key-secret:\n';
@@ -24,9 +31,30 @@ export interface S3Credentials {
   keySecret: string;
 }
 
+/** The credentials in a repo Secret's aws-s3-credentials.yaml (empty when absent or unreadable). */
+export function s3CredentialsOf(data: Record<string, string> | undefined): S3Credentials {
+  const text = data?.[S3_CREDENTIALS_KEY] === undefined ? '' : Buffer.from(data[S3_CREDENTIALS_KEY], 'base64').toString('utf8');
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const field = (key: string): string => {
+    const value = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  };
+  return { key: field(S3_KEY_KEY), keySecret: field(S3_KEY_SECRET_KEY) };
+}
+
+/** The Secret data keys that let pods reference the credentials one by one. */
+function s3CredentialKeys(credentials: S3Credentials): Record<string, string> {
+  return { [S3_KEY_KEY]: Buffer.from(credentials.key).toString('base64'), [S3_KEY_SECRET_KEY]: Buffer.from(credentials.keySecret).toString('base64') };
+}
+
 /** aws-s3-credentials.yaml as pgo 4.2.4 marshalled its AWSS3Secret. */
 export function s3CredentialsYaml(credentials: S3Credentials): string {
-  return stringify({ 'aws-s3-key': credentials.key, 'aws-s3-key-secret': credentials.keySecret });
+  return stringify({ [S3_KEY_KEY]: credentials.key, [S3_KEY_SECRET_KEY]: credentials.keySecret });
 }
 
 function operatorValue(ctx: ServiceContext, key: string): string | undefined {
@@ -54,6 +82,12 @@ export async function backrestRepoSecret(ctx: ServiceContext, namespace: string,
     kind: 'Secret',
     metadata: { name: names.backrestRepoSecret(cluster), namespace, labels: { [LABELS.pgCluster]: cluster, [LABELS.vendor]: VENDOR, [LABELS.backrestRepo]: 'true' } },
     type: 'Opaque',
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    data: withS3CredentialKeys(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))),
   };
+}
+
+/** Secret data with the per-key S3 credentials added from its YAML file (a no-op when present). */
+export function withS3CredentialKeys(data: Record<string, string>): Record<string, string> {
+  if (data[S3_KEY_KEY] !== undefined && data[S3_KEY_SECRET_KEY] !== undefined) return data;
+  return { ...data, ...s3CredentialKeys(s3CredentialsOf(data)) };
 }

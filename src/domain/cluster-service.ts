@@ -12,6 +12,7 @@ import {
   BACKREST_STORAGE_TYPES,
   CLUSTER_STATES,
   CREATED_MESSAGE,
+  GLOBAL_CUSTOM_CONFIG,
   LABELS,
   PGO_VERSION,
   POD_ANTI_AFFINITY_TYPES,
@@ -77,8 +78,6 @@ export interface CreateClusterInput {
   secretFrom?: string;
 }
 
-/** A namespace's default custom PostgreSQL configuration: 4.2.4 recorded it on every cluster created beside it. */
-export const GLOBAL_CUSTOM_CONFIG = 'pgo-custom-pg-config';
 
 /** More clusters than this in one series is a typo, not a plan. */
 export const MAX_CLUSTER_SERIES = 32;

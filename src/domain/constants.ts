@@ -172,3 +172,6 @@ export const POD_ROLES = { primary: 'master', replica: 'replica', promoted: 'pro
 
 /** The name pgo reserved for "every cluster"; never a valid cluster name. */
 export const ALL = 'all';
+
+/** A namespace's default custom PostgreSQL configuration: 4.2.4 recorded it on every cluster created beside it and mounted it when a cluster named none. */
+export const GLOBAL_CUSTOM_CONFIG = 'pgo-custom-pg-config';

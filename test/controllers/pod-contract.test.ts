@@ -72,14 +72,26 @@ describe('the database pod contract', () => {
     assert.ok(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1])), names.join(', '));
   });
 
-  test('a repository on S3 gives the database and repo containers the S3 settings, keys from the repo Secret', async () => {
+  test('a repository on S3 gives the database and repo containers the S3 settings, keys referenced in the repo Secret', async () => {
     const env = envOf(await podSpec('clouded'));
     assert.deepEqual(
-      [env.PGBACKREST_REPO1_S3_BUCKET, env.PGBACKREST_REPO1_S3_ENDPOINT, env.PGBACKREST_REPO1_S3_REGION, env.PGBACKREST_REPO1_S3_KEY, env.PGBACKREST_REPO1_S3_KEY_SECRET, env.PGBACKREST_REPO1_S3_CA_FILE, env.PGBACKREST_REPO1_HOST_CMD],
-      ['bucket', 's3.example.com', 'us-east-1', '', '', '/sshd/aws-s3-ca.crt', '/usr/local/bin/archive-push-s3.sh'],
+      [env.PGBACKREST_REPO1_S3_BUCKET, env.PGBACKREST_REPO1_S3_ENDPOINT, env.PGBACKREST_REPO1_S3_REGION, env.PGBACKREST_REPO1_S3_CA_FILE, env.PGBACKREST_REPO1_HOST_CMD],
+      ['bucket', 's3.example.com', 'us-east-1', '/sshd/aws-s3-ca.crt', '/usr/local/bin/archive-push-s3.sh'],
     );
+    assert.deepEqual(plain(env.PGBACKREST_REPO1_S3_KEY), { secretKeyRef: { name: 'clouded-backrest-repo-config', key: 'aws-s3-key', optional: true } });
+    assert.deepEqual(plain(env.PGBACKREST_REPO1_S3_KEY_SECRET), { secretKeyRef: { name: 'clouded-backrest-repo-config', key: 'aws-s3-key-secret', optional: true } });
     assert.deepEqual([env.PGBACKREST_REPO_TYPE, env.PGHA_PGBACKREST_LOCAL_S3_STORAGE], ['posix', 'true'], 'local,s3 keeps a posix repository and pushes to S3 as well');
     assert.equal(envOf(await podSpec('clouded-backrest-shared-repo')).PGBACKREST_REPO1_S3_BUCKET, 'bucket');
+  });
+
+  test('a repo Secret that holds the S3 keys only in aws-s3-credentials.yaml gets them as keys of their own', async () => {
+    const yamlOnly = Buffer.from('aws-s3-key: AKIALEGACY\naws-s3-key-secret: legacy/secret\n').toString('base64');
+    await core.replaceNamespacedSecret({ namespace: NS, name: 'clouded-backrest-repo-config', body: { metadata: { name: 'clouded-backrest-repo-config', labels: { 'pg-cluster': 'clouded' } }, data: { 'aws-s3-credentials.yaml': yamlOnly } } });
+    const secret = await until(async () => {
+      const s = await core.readNamespacedSecret({ namespace: NS, name: 'clouded-backrest-repo-config' });
+      return s.data?.['aws-s3-key'] ? s : undefined;
+    }, 'the split S3 keys');
+    assert.deepEqual([secret.data?.['aws-s3-key'], secret.data?.['aws-s3-key-secret']].map((v) => Buffer.from(String(v), 'base64').toString()), ['AKIALEGACY', 'legacy/secret']);
   });
 
   test('metrics add the crunchy-collect sidecar reading the collect Secret', async () => {
