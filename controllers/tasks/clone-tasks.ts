@@ -61,7 +61,7 @@ export class CloneTasks extends TaskKit {
       await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneCreatePvc);
       const primary = pvc(ns, target, target, source.spec.PrimaryStorage);
       if (primary) await ensure(this.ctx, PVCS, primary);
-      await this.ensureJob(task, {
+      const started = await this.ensureJob(task, {
         namespace: ns,
         name: jobName,
         cluster: target,
@@ -77,7 +77,8 @@ export class CloneTasks extends TaskKit {
         env: { PGBACKREST_REPO1_HOST: names.repoDeployment(source.metadata.name), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(source.metadata.name)}`, NEW_PGBACKREST_REPO: `/backrestrepo/${names.repoDeployment(target)}` },
       });
       await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneSyncRepo);
-      await recordEvent(this.ctx, source, 'Normal', 'CloneCluster', `cloning ${source.metadata.name} into ${target}`);
+      // Once: a reconcile over a cache that does not show the Job yet finds it exists.
+      if (started) await recordEvent(this.ctx, source, 'Normal', 'CloneCluster', `cloning ${source.metadata.name} into ${target}`);
       await this.setProgress(task, SPEC_STATUS.completed);
       return;
     }
