@@ -6,7 +6,7 @@
  * Re-Submitted`) runs a new Job while a retry over a stale cache finds the same one.
  */
 import { BACKUP_JOB_STATUS, BACKUP_STATES, LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
-import { PGBACKUP, PGTASK } from '../src/domain/custom-resources.js';
+import { PGBACKUP, PGCLUSTER, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgbackup } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
@@ -17,6 +17,7 @@ import type { ControllerContext } from './kube-helpers.js';
 import { keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller } from './runtime.js';
 import { job, pvc } from './templates.js';
+import { recordFailure } from './tasks/task-kit.js';
 
 export const BACKUP_PROCESSED_MESSAGE = 'Successfully processed Pgbackup by controller';
 export const SUBMISSIONS_ANNOTATION = 'pgo.crunchydata.com/submissions';
@@ -69,7 +70,9 @@ export class BackupController implements Controller {
     if (result === 'running') return;
     if (result === 'failed') {
       await tolerateMissing(this.ctx.writer.mergePatch(PGBACKUP, namespace, name, { spec: { backupstatus: BACKUP_JOB_STATUS.error } }));
-      await recordEvent(this.ctx, backup, 'Warning', 'CreateBackupFailed', `pg_basebackup job ${jobName} failed`);
+      const cluster = this.ctx.cache.get(PGCLUSTER, namespace, backup.spec.backuphost || name);
+      const workflow = this.ctx.cache.get(PGTASK, namespace, names.workflowTask(name, WORKFLOW_TYPES.backup));
+      await recordFailure(this.ctx, backup, 'CreateBackupFailed', `pg_basebackup job ${jobName} failed`, { cluster, clusterReason: 'CreateBackupFailed', workflow });
       return;
     }
     const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -6,10 +6,11 @@
  * then the task goes. A failed Job marks its task `job error` with the reason and an Event on the
  * cluster, and the queue moves on.
  */
-import { LABELS, SPEC_STATUS, TASK_STATES, TASK_TYPES, VENDOR } from '../src/domain/constants.js';
+import { LABELS, SPEC_STATUS, TASK_TYPES, VENDOR } from '../src/domain/constants.js';
 import { PGCLUSTER, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../src/domain/custom-resources.js';
 import { names } from '../src/domain/naming.js';
+import { POLICY_LABEL_VALUE } from '../src/domain/policy-service.js';
 import { podReady } from '../src/domain/pods.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { isQueued, queueOrder, SQL_TASK_PARAMS, SQL_TASK_TYPES, STATEMENT_KEYS, USER_SECRET_ACTIONS } from '../src/domain/sql-tasks.js';
@@ -17,14 +18,12 @@ import { taskObject } from '../src/domain/task-factory.js';
 import { JOBS, PODS, SECRETS } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import { KubeApiError } from '../src/kube/writer.js';
-import { ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import { ensure, recordEvent, withOwner } from './kube-helpers.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, splitKey } from './runtime.js';
 import type { Controller } from './runtime.js';
 import { loadJob, userSqlJob } from './sql-task-jobs.js';
-import { jobState } from './tasks/task-kit.js';
-
-const POLICY_JOB_LABEL = 'pgo-policy';
+import { failTask, jobState, writeProgress } from './tasks/task-kit.js';
 
 export class SqlTaskController implements Controller {
   readonly name = 'sql-tasks';
@@ -68,7 +67,7 @@ export class SqlTaskController implements Controller {
     if (!primaryReady) return;
     let spec: KubeObject;
     if (task.spec.tasktype === SQL_TASK_TYPES.load) {
-      const blocked = this.policyBlock(cluster, task);
+      const blocked = await this.policyBlock(cluster, task);
       if (blocked === 'pending') return;
       if (blocked) return this.fail(cluster, task, blocked);
       // Not owned by the task: like 4.2.4's, the Job and its log outlive the request.
@@ -77,17 +76,23 @@ export class SqlTaskController implements Controller {
       spec = withOwner(userSqlJob(cluster, task, this.settings), task);
     }
     await ensure(this.ctx, JOBS, spec);
-    await this.setStatus(task, `${SPEC_STATUS.jobSubmitted} [${task.metadata.name}]`);
+    await writeProgress(this.ctx, task, `${SPEC_STATUS.jobSubmitted} [${task.metadata.name}]`);
   }
 
-  /** 'pending' while a policy the load asked for is still queued; a reason when its Job failed. */
-  private policyBlock(cluster: Pgcluster, task: Pgtask): string | undefined {
+  /**
+   * 'pending' while a policy the load asked for is still queued; a reason when it left the queue
+   * without being applied (its Job failed: the task controller took it off and reported it).
+   */
+  private async policyBlock(cluster: Pgcluster, task: Pgtask): Promise<string | undefined> {
     const { namespace, name } = cluster.metadata;
     const wanted = (task.spec.parameters?.[SQL_TASK_PARAMS.policies] ?? '').split(',').filter(Boolean);
     const queued = this.ctx.cache.get(PGTASK, namespace, names.policiesTask(name))?.spec.parameters ?? {};
-    for (const policy of wanted.filter((p) => Object.hasOwn(queued, p))) {
-      const failed = this.ctx.cache.byCluster(JOBS, namespace ?? '', name).find((j) => j.metadata.labels?.[POLICY_JOB_LABEL] === policy && jobState(j)?.failed);
-      return failed ? `policy ${policy} was not applied (job ${failed.metadata.name} failed), so the data was not loaded` : 'pending';
+    for (const policy of wanted) {
+      if (Object.hasOwn(queued, policy)) return 'pending';
+      if (cluster.metadata.labels?.[policy] === POLICY_LABEL_VALUE) continue;
+      // The cluster is labelled before its policy leaves the queue, but the cache may show the second write first.
+      const fresh = await this.ctx.writer.read(PGCLUSTER, namespace ?? '', name);
+      if (fresh?.metadata.labels?.[policy] !== POLICY_LABEL_VALUE) return `policy ${policy} was not applied, so the data was not loaded`;
     }
     return undefined;
   }
@@ -139,14 +144,7 @@ export class SqlTaskController implements Controller {
     }
   }
 
-  private async fail(cluster: Pgcluster, task: Pgtask, message: string): Promise<void> {
-    await this.setStatus(task, `${SPEC_STATUS.jobError} [${task.metadata.name}]`);
-    await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, task.metadata.namespace ?? '', task.metadata.name, { state: TASK_STATES.processed, message }));
-    await recordEvent(this.ctx, cluster, 'Warning', task.spec.tasktype === SQL_TASK_TYPES.load ? 'LoadFailed' : 'PostgresUserFailed', message);
-  }
-
-  private async setStatus(task: Pgtask, status: string): Promise<void> {
-    if (task.spec.status === status) return;
-    await tolerateMissing(this.ctx.writer.jsonPatch(PGTASK, task.metadata.namespace ?? '', task.metadata.name, [{ op: 'replace', path: '/spec/status', value: status }]));
+  private fail(cluster: Pgcluster, task: Pgtask, message: string): Promise<void> {
+    return failTask(this.ctx, task, message, { cluster, progress: `${SPEC_STATUS.jobError} [${task.metadata.name}]`, clusterReason: task.spec.tasktype === SQL_TASK_TYPES.load ? 'LoadFailed' : 'PostgresUserFailed' });
   }
 }

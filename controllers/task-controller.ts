@@ -5,10 +5,11 @@
  * Job surfaces as a failed task with its reason (reference §11 item 8).
  */
 import { LABELS, TASK_STATES, TASK_TYPES } from '../src/domain/constants.js';
-import { PGTASK } from '../src/domain/custom-resources.js';
+import { PGCLUSTER, PGTASK } from '../src/domain/custom-resources.js';
+import type { Pgtask } from '../src/domain/custom-resources.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import type { KubeObject } from '../src/kube/resources.js';
-import { tolerateMissing } from './kube-helpers.js';
+import { ownerReference, tolerateMissing } from './kube-helpers.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
@@ -18,10 +19,13 @@ import { FailoverTasks } from './tasks/failover-tasks.js';
 import { JobTasks } from './tasks/job-tasks.js';
 import { PgbouncerTasks } from './tasks/pgbouncer-tasks.js';
 import { RmdataTasks } from './tasks/rmdata-tasks.js';
-import { TASK_LABEL } from './tasks/task-kit.js';
+import { PolicyTasks } from './tasks/policy-tasks.js';
+import { TASK_EVENT_REASONS, TASK_LABEL, taskEvent } from './tasks/task-kit.js';
 import { UpgradeTask } from './tasks/upgrade-task.js';
 
 export const TASK_PROCESSED_MESSAGE = 'Successfully processed Pgtask by controller';
+/** Task types that are records rather than work: no started Event for them. */
+const RECORDS: ReadonlySet<string> = new Set([TASK_TYPES.workflow]);
 
 export class TaskController implements Controller {
   readonly name = 'pgtask';
@@ -30,6 +34,8 @@ export class TaskController implements Controller {
     // Minor upgrades advance as the cluster's pods come up on the new image.
     { kind: 'Pod', keys: (p: KubeObject) => (p.metadata.labels?.[LABELS.pgDatabase] === 'true' ? [`${p.metadata.namespace}/${p.metadata.labels[LABELS.pgCluster]}-minor-upgrade`] : []) },
     { kind: 'Job', keys: (j: KubeObject) => [...ownedBy('Pgtask')(j), ...(j.metadata.labels?.[TASK_LABEL] ? [`${j.metadata.namespace}/${j.metadata.labels[TASK_LABEL]}`] : [])] },
+    // A workflow is adopted by its cluster once the cluster exists.
+    { kind: 'Pgcluster', keys: (c: KubeObject) => this.ctx.cache.byCluster(PGTASK, c.metadata.namespace ?? '', c.metadata.name).filter((x) => x.spec.tasktype === TASK_TYPES.workflow && !x.metadata.ownerReferences?.length).map(keyOf) },
     { kind: 'Pod', keys: (p: KubeObject) => (p.metadata.labels?.[LABELS.backrestRepo] === 'true' ? this.ctx.cache.byCluster(PGTASK, p.metadata.namespace ?? '', p.metadata.labels[LABELS.pgCluster] ?? '').map(keyOf) : []) },
   ];
 
@@ -40,6 +46,7 @@ export class TaskController implements Controller {
   private readonly pgbouncer: PgbouncerTasks;
   private readonly failoverTasks: FailoverTasks;
   private readonly rmdata: RmdataTasks;
+  private readonly policies: PolicyTasks;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -52,6 +59,7 @@ export class TaskController implements Controller {
     this.pgbouncer = new PgbouncerTasks(ctx, settings);
     this.failoverTasks = new FailoverTasks(ctx, settings);
     this.rmdata = new RmdataTasks(ctx, settings);
+    this.policies = new PolicyTasks(ctx, settings);
   }
 
   allKeys(): string[] {
@@ -64,8 +72,13 @@ export class TaskController implements Controller {
     if (!task || task.metadata.deletionTimestamp) return;
     if (task.status?.state !== TASK_STATES.processed) {
       task = (await tolerateMissing(this.ctx.writer.patchStatus(PGTASK, namespace, name, { state: TASK_STATES.processed, message: TASK_PROCESSED_MESSAGE }))) ?? task;
+      if (!RECORDS.has(task.spec.tasktype)) await taskEvent(this.ctx, task, TASK_EVENT_REASONS.started, `${task.spec.tasktype} task started`);
     }
     switch (task.spec.tasktype) {
+      case TASK_TYPES.workflow:
+        return this.adoptWorkflow(task);
+      case TASK_TYPES.addPolicies:
+        return this.policies.policies(task);
       case TASK_TYPES.backrest:
         return this.backrestTasks.backrest(task);
       case TASK_TYPES.deleteData:
@@ -77,7 +90,7 @@ export class TaskController implements Controller {
       case TASK_TYPES.backrestRestore:
         return this.backrestTasks.restore(task);
       case TASK_TYPES.pgrestore:
-        return this.jobs.jobTask(task, this.jobs.pgrestoreJob(task));
+        return this.jobs.pgrestore(task);
       case TASK_TYPES.cloneStep1:
         return this.clone.cloneStep1(task);
       case TASK_TYPES.cloneStep2:
@@ -103,5 +116,12 @@ export class TaskController implements Controller {
       default:
         return;
     }
+  }
+
+  /** A workflow goes with its cluster (a clone's once the target exists); 4.2.4 left it behind. */
+  private async adoptWorkflow(task: Pgtask): Promise<void> {
+    const cluster = this.ctx.cache.get(PGCLUSTER, task.metadata.namespace, task.metadata.labels?.[LABELS.pgCluster] ?? '');
+    if (!cluster || task.metadata.ownerReferences?.length) return;
+    await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, task.metadata.namespace ?? '', task.metadata.name, { metadata: { ownerReferences: [ownerReference(cluster)] } }));
   }
 }

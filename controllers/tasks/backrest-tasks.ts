@@ -1,19 +1,30 @@
 /** pgBackRest tasks: stanza-create, backups and restores (reference §5.7, §5.8, §7.7). */
-import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, REPLICA_STATES, SPEC_STATUS, WORKFLOW_STEPS } from '../../src/domain/constants.js';
+import { BACKREST_COMMANDS, BACKUP_TYPES, CLUSTER_STATES, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, USER_LABELS, WORKFLOW_STEPS } from '../../src/domain/constants.js';
 import { PGCLUSTER, PGREPLICA, PGTASK } from '../../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../../src/domain/custom-resources.js';
 import { names } from '../../src/domain/naming.js';
-import { CONFIGMAPS, DEPLOYMENTS, JOBS, PVCS } from '../../src/kube/resources.js';
+import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing, withOwner } from '../kube-helpers.js';
 import type { ReconcileResult } from '../runtime.js';
 import { backupTask } from '../backup-tasks.js';
 import { pgDeployment, pvc, restoreVolumes, validUserLabels } from '../templates.js';
+import type { JobInput } from '../templates.js';
 import { jobState, PREVIOUS_JOB_WAIT_MS, suffixOf, TaskKit } from './task-kit.js';
 /** Our addition to the restore task's parameters: the name of its Job. */
 export const RESTORE_JOB_PARAMETER = 'backrest-restore-job';
+/** How often to look again for the primary a pgBackRest Job runs against. */
+export const PRIMARY_WAIT_MS = 1_000;
+
+/** The cluster Events of each pgBackRest command: 4.2.4's names for backup, ours for the others. */
+const COMMAND_EVENTS: Record<string, { started: string; failed: string }> = {
+  [BACKREST_COMMANDS.backup]: { started: 'CreateBackup', failed: 'CreateBackupFailed' },
+  [BACKREST_COMMANDS.stanzaCreate]: { started: 'StanzaCreate', failed: 'StanzaCreateFailed' },
+  [BACKREST_COMMANDS.info]: { started: 'BackrestInfo', failed: 'BackrestInfoFailed' },
+};
 
 export class BackrestTasks extends TaskKit {
-  /** pgBackRest stanza-create and backups (reference §5.7). */
+  /** pgBackRest stanza-create, backups and info (reference §5.7). */
   async backrest(task: Pgtask): Promise<ReconcileResult | void> {
     if (task.spec.status === SPEC_STATUS.jobCompleted || task.spec.status === SPEC_STATUS.jobError) return;
     const ns = task.metadata.namespace ?? '';
@@ -21,33 +32,25 @@ export class BackrestTasks extends TaskKit {
     const cluster = this.cluster(task);
     if (!cluster) return;
     const command = p['backrest-command'] ?? BACKREST_COMMANDS.backup;
+    const events = COMMAND_EVENTS[command] ?? COMMAND_EVENTS[BACKREST_COMMANDS.info];
     const jobName = p['job-name'] || task.metadata.name;
-    const labels: Record<string, string> = { [LABELS.backrest]: 'true', [LABELS.backrestJob]: 'true', [LABELS.backrestCommand]: command };
-    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (task.metadata.labels?.[key]) labels[key] = task.metadata.labels[key];
-    if (p[LABELS.backupType]) labels[LABELS.backupType] = p[LABELS.backupType];
     const previous = this.ctx.cache.get(JOBS, ns, jobName);
     if (previous && !previous.metadata.ownerReferences?.some((r) => r.uid === task.metadata.uid)) {
       // The Job of an earlier task of this name is still being collected: its result is not ours.
       return { requeueAfterMs: PREVIOUS_JOB_WAIT_MS };
     }
-    const created = await this.ensureJob(task, {
-      namespace: ns,
-      name: jobName,
-      cluster: cluster.metadata.name,
-      image: `${this.settings.pgoImagePrefix}/pgo-backrest:${this.settings.pgoImageTag}`,
-      serviceAccount: 'pgo-backrest',
-      labels,
-      env: { COMMAND: command, COMMAND_OPTS: p['backrest-opts'] ?? '', PITR_TARGET: '', PODNAME: p.podname ?? '', PGBACKREST_STANZA: 'db', PGBACKREST_DB_PATH: `/pgdata/${cluster.metadata.name}`, PGBACKREST_REPO_PATH: `/backrestrepo/${names.repoDeployment(cluster.metadata.name)}`, PGBACKREST_REPO_TYPE: p['backrest-storage-type'] || 'posix', NAMESPACE: ns },
-    });
-    if (created) {
-      await recordEvent(this.ctx, cluster, 'Normal', command === BACKREST_COMMANDS.backup ? 'CreateBackup' : 'StanzaCreate', `started job ${jobName}`);
+    if (!previous) {
+      const primary = this.primaryPod(ns, cluster.metadata.name);
+      // 4.2.4 gave up without a word; a primary between roles (a failover) is waited for instead.
+      if (!primary) return { requeueAfterMs: PRIMARY_WAIT_MS };
+      const created = await this.ensureJob(task, this.backrestJob(task, cluster, command, jobName, primary));
+      if (created) await recordEvent(this.ctx, cluster, 'Normal', events.started, `started job ${jobName}`);
       return;
     }
-    const state = jobState(this.ctx.cache.get(JOBS, ns, jobName));
+    const state = jobState(previous);
     if (!state?.done) return;
     if (state.failed) {
-      await this.setProgress(task, SPEC_STATUS.jobError, `job ${jobName} failed: ${state.reason}`);
-      await recordEvent(this.ctx, cluster, 'Warning', command === BACKREST_COMMANDS.backup ? 'CreateBackupFailed' : 'StanzaCreateFailed', `job ${jobName} failed: ${state.reason}`);
+      await this.fail(task, `job ${jobName} failed: ${state.reason}`, { clusterReason: events.failed });
       return;
     }
     if (command === BACKREST_COMMANDS.stanzaCreate) await this.bootstrapBackup(cluster, p.podname ?? '');
@@ -56,6 +59,53 @@ export class BackrestTasks extends TaskKit {
       await recordEvent(this.ctx, cluster, 'Normal', 'CreateBackupCompleted', `backup job ${jobName} completed`);
     }
     await this.setProgress(task, SPEC_STATUS.jobCompleted);
+    await this.completed(task, `job ${jobName} completed`);
+  }
+
+  /** The one primary pod (`role` in promoted, master), as 4.2.4 looked it up; none while there are two. */
+  private primaryPod(ns: string, cluster: string): KubeObject | undefined {
+    const primaries = this.ctx.cache.byCluster(PODS, ns, cluster).filter((pod) => pod.metadata.labels?.[LABELS.role] === POD_ROLES.primary || pod.metadata.labels?.[LABELS.role] === POD_ROLES.promoted);
+    return primaries.length === 1 ? primaries[0] : undefined;
+  }
+
+  /**
+   * 4.2.4's backrest-job.json: the command runs in the repo pod against the primary, whose IP and
+   * data directory (its PGBACKREST_DB_PATH) are appended as --db-host / --db-path unless the
+   * options name them already; the repository type follows the storage type (s3 only for `s3`).
+   */
+  private backrestJob(task: Pgtask, cluster: Pgcluster, command: string, jobName: string, primary: KubeObject): JobInput {
+    const ns = task.metadata.namespace ?? '';
+    const p = task.spec.parameters ?? {};
+    const opts = p['backrest-opts'] ?? '';
+    const containers = (primary.spec as { containers?: { env?: { name: string; value?: string }[] }[] } | undefined)?.containers ?? [];
+    const dbPath = containers[0]?.env?.find((e) => e.name === 'PGBACKREST_DB_PATH')?.value ?? '';
+    const podIp = (primary.status as { podIP?: string } | undefined)?.podIP ?? '';
+    const extra = [...(/--db-host|--pg1-host/.test(opts) ? [] : [`--db-host=${podIp}`]), ...(/--db-path|--pg1-path/.test(opts) || !dbPath ? [] : [`--db-path=${dbPath}`])];
+    const storageType = p['backrest-storage-type'] || cluster.spec.userlabels?.[USER_LABELS.backrestStorageType] || '';
+    const labels: Record<string, string> = { [LABELS.backrest]: 'true', [LABELS.backrestJob]: 'true', [LABELS.backrestCommand]: command };
+    for (const key of [LABELS.pgouser, LABELS.pgClusterId]) if (task.metadata.labels?.[key]) labels[key] = task.metadata.labels[key];
+    if (p[LABELS.backupType]) labels[LABELS.backupType] = p[LABELS.backupType];
+    return {
+      namespace: ns,
+      name: jobName,
+      cluster: cluster.metadata.name,
+      image: `${this.settings.pgoImagePrefix}/pgo-backrest:${this.settings.pgoImageTag}`,
+      serviceAccount: 'pgo-backrest',
+      labels,
+      env: {
+        COMMAND: command,
+        COMMAND_OPTS: [opts, ...extra].filter(Boolean).join(' '),
+        PITR_TARGET: '',
+        PODNAME: p.podname ?? '',
+        PGBACKREST_STANZA: p['pgbackrest-stanza'] || 'db',
+        PGBACKREST_DB_PATH: p['pgbackrest-db-path'] || dbPath,
+        PGBACKREST_REPO_PATH: p['pgbackrest-repo-path'] || `/backrestrepo/${names.repoDeployment(cluster.metadata.name)}`,
+        PGBACKREST_REPO_TYPE: storageType === 's3' ? 's3' : 'posix',
+        PGHA_PGBACKREST_LOCAL_S3_STORAGE: String(storageType.includes('s3') && storageType.includes('local')),
+        PGBACKREST_LOG_PATH: '/tmp',
+        NAMESPACE: ns,
+      },
+    };
   }
 
   async bootstrapBackup(cluster: Pgcluster, repoPod: string): Promise<void> {
@@ -121,8 +171,7 @@ export class BackrestTasks extends TaskKit {
     const state = jobState(this.ctx.cache.get(JOBS, ns, jobName));
     if (!state?.done) return;
     if (state.failed) {
-      await this.setProgress(task, SPEC_STATUS.jobError, `job ${jobName} failed: ${state.reason}`);
-      await recordEvent(this.ctx, cluster, 'Warning', 'RestoreClusterFailed', `restore job ${jobName} failed: ${state.reason}`);
+      await this.fail(task, `restore job ${jobName} failed: ${state.reason}`, { clusterReason: 'RestoreClusterFailed', cluster });
       return;
     }
     await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${clusterName}-pgha-default-config`, { data: { init: 'true' } }));
@@ -133,5 +182,6 @@ export class BackrestTasks extends TaskKit {
     await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restorePrimaryCreated);
     await recordEvent(this.ctx, cluster, 'Normal', 'RestoreClusterCompleted', `restored primary ${toPvc} created`);
     await this.setProgress(task, SPEC_STATUS.jobCompleted);
+    await this.completed(task, `restored primary ${toPvc} created`);
   }
 }

@@ -6,9 +6,13 @@ import { names } from '../../src/domain/naming.js';
 import { generateSshKeyPair } from '../../src/domain/ssh-keys.js';
 import { taskObject } from '../../src/domain/task-factory.js';
 import { JOBS, PVCS, SECRETS } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing } from '../kube-helpers.js';
 import { pvc, restoreVolumes } from '../templates.js';
 import { jobState, now, suffixOf, TaskKit } from './task-kit.js';
+
+/** 4.2.4's event for any failed clone step. */
+const CLONE_FAILURE = 'CloneClusterFailure';
 
 export class CloneTasks extends TaskKit {
   /** The next clone task, named and labelled as 4.2.4's helper built them (reference §5.15). */
@@ -26,6 +30,19 @@ export class CloneTasks extends TaskKit {
     });
   }
 
+  /**
+   * Whether the step's Job succeeded; a failure is reported once, as 4.2.4's CloneClusterFailure on
+   * the source (the target does not exist yet), and the clone stops there.
+   */
+  private async stepJobSucceeded(task: Pgtask, jobName: string, source: KubeObject | undefined): Promise<boolean> {
+    const state = jobState(this.ctx.cache.get(JOBS, task.metadata.namespace, jobName));
+    if (!state?.done) return false;
+    if (!state.failed) return true;
+    if (task.status?.message?.startsWith(`job ${jobName} failed`)) return false;
+    await this.fail(task, `job ${jobName} failed: ${state.reason}`, { cluster: source, clusterReason: CLONE_FAILURE, progress: SPEC_STATUS.completed });
+    return false;
+  }
+
   /** Clone step 1 (reference §7.15): the target's PVCs and the repository sync Job. */
   async cloneStep1(task: Pgtask): Promise<void> {
     const ns = task.metadata.namespace ?? '';
@@ -35,7 +52,8 @@ export class CloneTasks extends TaskKit {
     const jobName = `pgo-backrest-repo-sync-${target}-${suffixOf(task)}`;
     if (task.spec.status !== SPEC_STATUS.completed) {
       if (!source || this.ctx.cache.get(PGCLUSTER, ns, target)) {
-        await this.setProgress(task, SPEC_STATUS.jobError, source ? `cluster ${target} already exists` : `source cluster ${p.sourceClusterName} not found`);
+        // Over (`completed`, as every clone step that ended), so the clone may be asked for again.
+        await this.fail(task, source ? `cluster ${target} already exists` : `source cluster ${p.sourceClusterName} not found`, { cluster: source, clusterReason: CLONE_FAILURE, progress: SPEC_STATUS.completed });
         return;
       }
       const repo = pvc(ns, target, `${target}-pgbr-repo`, source.spec.BackrestStorage);
@@ -43,7 +61,7 @@ export class CloneTasks extends TaskKit {
       await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneCreatePvc);
       const primary = pvc(ns, target, target, source.spec.PrimaryStorage);
       if (primary) await ensure(this.ctx, PVCS, primary);
-      await this.ensureJob(task, {
+      const started = await this.ensureJob(task, {
         namespace: ns,
         name: jobName,
         cluster: target,
@@ -59,12 +77,12 @@ export class CloneTasks extends TaskKit {
         env: { PGBACKREST_REPO1_HOST: names.repoDeployment(source.metadata.name), PGBACKREST_REPO1_PATH: `/backrestrepo/${names.repoDeployment(source.metadata.name)}`, NEW_PGBACKREST_REPO: `/backrestrepo/${names.repoDeployment(target)}` },
       });
       await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneSyncRepo);
-      await recordEvent(this.ctx, source, 'Normal', 'CloneCluster', `cloning ${source.metadata.name} into ${target}`);
+      // Once: a reconcile over a cache that does not show the Job yet finds it exists.
+      if (started) await recordEvent(this.ctx, source, 'Normal', 'CloneCluster', `cloning ${source.metadata.name} into ${target}`);
       await this.setProgress(task, SPEC_STATUS.completed);
       return;
     }
-    const state = jobState(this.ctx.cache.get(JOBS, ns, jobName));
-    if (!state?.done || state.failed) return;
+    if (!(await this.stepJobSucceeded(task, jobName, source))) return;
     await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneRestoreBackup);
     await ensure(this.ctx, PGTASK, this.cloneTask(task, 2));
   }
@@ -97,8 +115,7 @@ export class CloneTasks extends TaskKit {
       await this.setProgress(task, SPEC_STATUS.completed);
       return;
     }
-    const state = jobState(this.ctx.cache.get(JOBS, ns, jobName));
-    if (!state?.done || state.failed) return;
+    if (!(await this.stepJobSucceeded(task, jobName, this.ctx.cache.get(PGCLUSTER, ns, p.sourceClusterName ?? '')))) return;
     await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneClusterCreate);
     await ensure(this.ctx, PGTASK, this.cloneTask(task, 3));
   }

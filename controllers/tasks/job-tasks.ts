@@ -4,7 +4,7 @@ import { PGCLUSTER } from '../../src/domain/custom-resources.js';
 import type { Pgtask } from '../../src/domain/custom-resources.js';
 import { JOBS, PVCS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
-import { ensure } from '../kube-helpers.js';
+import { ensure, recordEvent } from '../kube-helpers.js';
 import { names } from '../../src/domain/naming.js';
 import { job, KUBERNETES_DEFAULT_BACKOFF_LIMIT, pvc } from '../templates.js';
 import type { SecretEnv } from '../templates.js';
@@ -41,14 +41,26 @@ export class JobTasks extends TaskKit {
       env: { PGDUMP_HOST: p['pgdump-host'] ?? '', PGDUMP_DB: p['pgdump-db'] ?? 'postgres', PGDUMP_PORT: p['pgdump-port'] ?? '5432', PGDUMP_CUSTOM_OPTS: p['pgdump-opts'] ?? '', PGDUMP_ALL: p['pgdump-all'] ?? 'false', PGDUMP_FILENAME: '' },
       secretEnv: userAndPassword('PGDUMP', user),
       volumes: [{ name: 'pgdata', mountPath: '/pgdata', claim: claimName }],
-    }));
+    }), 'PgdumpFailed');
   }
 
-  pgrestoreJob(task: Pgtask): KubeObject | undefined {
+  /** pg_restore (reference §5.10): a Job reading the dump PVC, which must exist (4.2.4 only logged its absence). */
+  async pgrestore(task: Pgtask): Promise<void> {
+    const p = task.spec.parameters ?? {};
+    const fromPvc = p['pgrestore-from-pvc'] ?? '';
+    const hasJob = this.ctx.cache.list(JOBS, task.metadata.namespace).some((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
+    if (!hasJob && !this.ctx.cache.get(PVCS, task.metadata.namespace, fromPvc)) {
+      const cluster = this.ctx.cache.get(PGCLUSTER, task.metadata.namespace, p['pgrestore-host'] ?? '');
+      if (!task.spec.status) await this.fail(task, `PVC ${fromPvc} to restore from not found`, { clusterReason: 'PgrestoreFailed', cluster });
+      return;
+    }
+    await this.jobTask(task, this.pgrestoreJob(task), 'PgrestoreFailed');
+  }
+
+  pgrestoreJob(task: Pgtask): KubeObject {
     const p = task.spec.parameters ?? {};
     const clusterName = p['pgrestore-host'] ?? '';
     const fromPvc = p['pgrestore-from-pvc'] ?? '';
-    if (!this.ctx.cache.get(PVCS, task.metadata.namespace, fromPvc)) return undefined;
     return job({
       namespace: task.metadata.namespace ?? '',
       name: `pgrestore-${clusterName}-from-${fromPvc}-${suffixOf(task)}`,
@@ -86,7 +98,7 @@ export class JobTasks extends TaskKit {
       ],
     });
     const existed = this.ctx.cache.list(JOBS, ns).some((j) => j.metadata.labels?.[TASK_LABEL] === task.metadata.name);
-    await this.jobTask(task, spec);
+    await this.jobTask(task, spec, 'PgbasebackupRestoreFailed');
     if (!existed) await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restoreJobCreated);
   }
 
@@ -97,6 +109,8 @@ export class JobTasks extends TaskKit {
     const jobName = p.taskName || task.metadata.name;
     const run = this.ctx.cache.get(JOBS, ns, jobName);
     if (!run) {
+      // A task that has moved on had its Job removed (a backup delete): running it again would redo the work.
+      if (task.spec.status) return;
       const labels: Record<string, string> = { [LABELS.name]: jobName, 'pgo-benchmark': 'true', created: now().replace(/[-:TZ]/g, ''), workflowName: p.workflowName ?? '', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '' };
       if (task.metadata.labels?.[LABELS.pgClusterId]) labels[LABELS.pgClusterId] = task.metadata.labels[LABELS.pgClusterId];
       await this.ensureJob(task, {
@@ -109,11 +123,23 @@ export class JobTasks extends TaskKit {
         env: { PGBENCH_BENCHMARK_OPTS: p.benchmarkOpts ?? '', PGBENCH_CLIENTS: p.clients ?? '1', PGBENCH_JOBS: p.jobs ?? '1', PGBENCH_SCALE: p.scale ?? '1', PGBENCH_TRANSACTIONS: p.transactions ?? '1', PGBENCH_INIT_OPTS: p.initOpts ?? '', PG_DATABASE: p.database ?? 'postgres', PG_HOSTNAME: p.host ?? '', PG_PORT: p.port ?? '5432', PGBENCH_CUSTOM_CONFIG: p.configmapName ?? '' },
       });
       await this.workflowStepByName(ns, p.workflowName, WORKFLOW_STEPS.submitted, true);
+      const cluster = this.cluster(task);
+      if (cluster) await recordEvent(this.ctx, cluster, 'Normal', 'Benchmark', `benchmark job ${jobName} started`);
       return;
     }
     const state = jobState(run);
-    const progress = state?.failed ? `job error [${jobName}]` : state?.done ? `job completed [${jobName}]` : `job submitted [${jobName}]`;
-    await this.setProgress(task, progress, state?.failed ? `job ${jobName} failed: ${state.reason}` : undefined);
-    if (state?.done && !state.failed) await this.workflowStepByName(ns, p.workflowName, SPEC_STATUS.jobCompleted, false);
+    if (state?.failed) {
+      const progress = `${SPEC_STATUS.jobError} [${jobName}]`;
+      if (task.spec.status !== progress) await this.fail(task, `job ${jobName} failed: ${state.reason}`, { progress, clusterReason: 'BenchmarkFailed' });
+      return;
+    }
+    const progress = state?.done ? `${SPEC_STATUS.jobCompleted} [${jobName}]` : `${SPEC_STATUS.jobSubmitted} [${jobName}]`;
+    if (task.spec.status === progress) return;
+    await this.setProgress(task, progress);
+    if (!state?.done) return;
+    await this.workflowStepByName(ns, p.workflowName, SPEC_STATUS.jobCompleted, false);
+    const cluster = this.cluster(task);
+    if (cluster) await recordEvent(this.ctx, cluster, 'Normal', 'BenchmarkCompleted', `benchmark job ${jobName} completed`);
+    await this.completed(task, `job ${jobName} completed`);
   }
 }

@@ -81,9 +81,10 @@ export class PgbouncerTasks extends TaskKit {
     const state = jobState(run);
     if (!state?.done) return;
     if (state.failed) {
-      await this.setProgress(task, SPEC_STATUS.jobError, `job ${jobName} failed: ${state.reason}`);
+      if (task.spec.status !== SPEC_STATUS.jobError) await this.fail(task, `job ${jobName} failed: ${state.reason}`, { clusterReason: 'UpdatePgbouncerAuthsFailed' });
       return;
     }
+    await this.completed(task, `job ${jobName} completed`);
     await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
   }
 }

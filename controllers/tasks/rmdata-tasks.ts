@@ -54,12 +54,16 @@ export class RmdataTasks extends TaskKit {
     const state = jobState(run);
     if (!state?.done) return;
     if (state.failed) {
-      await this.setProgress(task, SPEC_STATUS.jobError, `job ${run.metadata.name} failed: ${state.reason}`);
+      if (task.spec.status !== SPEC_STATUS.jobError) await this.fail(task, `job ${run.metadata.name} failed: ${state.reason}`, { clusterReason: p['is-replica'] === 'true' ? 'ScaleDownClusterFailed' : 'DeleteClusterFailed' });
       return;
     }
+    const cluster = this.ctx.cache.get(PGCLUSTER, ns, clusterName);
     if (p['is-backup'] === 'true') await this.removeBackups(ns, clusterName);
     else if (p['is-replica'] === 'true') await this.removeReplica(ns, clusterName, p['replica-name'] ?? '', p['delete-data'] === 'true');
     else await this.removeCluster(ns, clusterName, p['delete-data'] !== 'false', p['delete-backups'] !== 'false');
+    // Recorded on the cluster as it was: the Event outlives the object, as `kubectl get events` shows.
+    if (cluster && p['is-replica'] !== 'true' && p['is-backup'] !== 'true') await recordEvent(this.ctx, cluster, 'Normal', 'DeleteClusterCompleted', `cluster ${clusterName} removed by job ${run.metadata.name}`);
+    await this.completed(task, `job ${run.metadata.name} completed`);
     await this.ctx.writer.deleteIfExists(JOBS, ns, run.metadata.name);
     await this.ctx.writer.deleteIfExists(PGTASK, ns, task.metadata.name);
   }
@@ -110,5 +114,6 @@ export class RmdataTasks extends TaskKit {
     const cluster = task.spec.parameters?.['pg-cluster'] ?? '';
     for (const j of this.ctx.cache.byCluster(JOBS, ns, cluster)) await this.ctx.writer.deleteIfExists(JOBS, ns, j.metadata.name);
     await this.setProgress(task, SPEC_STATUS.completed);
+    await this.completed(task, `the Jobs of cluster ${cluster} deleted`);
   }
 }

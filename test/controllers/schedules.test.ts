@@ -62,7 +62,7 @@ describe('the scheduler', () => {
     assert.match(p.podname ?? '', /^sched-backrest-shared-repo-/);
     const job = await until(() => t.app.cache.get(JOBS, NS, 'sched-backrest-full-backup-schedule'), 'the scheduled backup Job');
     const env = (job.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0].env;
-    assert.equal(env.find((e) => e.name === 'COMMAND_OPTS')?.value, '--stanza=db --type=full --compress-level=3');
+    assert.match(String(env.find((e) => e.name === 'COMMAND_OPTS')?.value), /^--stanza=db --type=full --compress-level=3 --db-host=\S+ --db-path=\/pgdata\/sched$/);
     await until(() => (t.app.cache.get(PGTASK, NS, 'sched-backrest-full-backup-schedule')?.spec.status === 'job completed' ? true : undefined), 'the scheduled backup to complete');
   });
 
