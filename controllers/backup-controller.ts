@@ -8,6 +8,7 @@
 import { BACKUP_JOB_STATUS, BACKUP_STATES, LABELS, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { PGBACKUP, PGCLUSTER, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgbackup } from '../src/domain/custom-resources.js';
+import { jobOutcome } from '../src/domain/job-outcome.js';
 import { names } from '../src/domain/naming.js';
 import type { PgoSettings } from '../src/domain/settings.js';
 import { JOBS, PVCS } from '../src/kube/resources.js';
@@ -21,12 +22,6 @@ import { recordFailure } from './tasks/task-kit.js';
 
 export const BACKUP_PROCESSED_MESSAGE = 'Successfully processed Pgbackup by controller';
 export const SUBMISSIONS_ANNOTATION = 'pgo.crunchydata.com/submissions';
-
-function jobResult(j: KubeObject | undefined): 'running' | 'succeeded' | 'failed' {
-  const status = (j?.status ?? {}) as { succeeded?: number; failed?: number };
-  if ((status.failed ?? 0) > 0) return 'failed';
-  return (status.succeeded ?? 0) > 0 ? 'succeeded' : 'running';
-}
 
 export class BackupController implements Controller {
   readonly name = 'pgbackup';
@@ -66,7 +61,8 @@ export class BackupController implements Controller {
       return;
     }
     const jobName = `backup-${name}-${submitted}`;
-    const result = jobResult(this.ctx.cache.get(JOBS, namespace, jobName));
+    const submittedJob = this.ctx.cache.get(JOBS, namespace, jobName);
+    const result = submittedJob ? jobOutcome(submittedJob).state : 'running';
     if (result === 'running') return;
     if (result === 'failed') {
       await tolerateMissing(this.ctx.writer.mergePatch(PGBACKUP, namespace, name, { spec: { backupstatus: BACKUP_JOB_STATUS.error } }));

@@ -2,11 +2,11 @@
 import { LABELS, SPEC_STATUS, WORKFLOW_STEPS } from '../../src/domain/constants.js';
 import { PGCLUSTER } from '../../src/domain/custom-resources.js';
 import type { Pgtask } from '../../src/domain/custom-resources.js';
-import { JOBS, PVCS } from '../../src/kube/resources.js';
+import { JOBS, KUBERNETES_DEFAULT_BACKOFF_LIMIT, PVCS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure, recordEvent } from '../kube-helpers.js';
 import { names } from '../../src/domain/naming.js';
-import { job, KUBERNETES_DEFAULT_BACKOFF_LIMIT, pvc } from '../templates.js';
+import { job, pvc } from '../templates.js';
 import type { SecretEnv } from '../templates.js';
 import { jobState, now, suffixOf, TASK_LABEL, TaskKit } from './task-kit.js';
 

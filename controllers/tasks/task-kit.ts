@@ -2,6 +2,7 @@
 import { LABELS, SPEC_STATUS, TASK_STATES, TASK_TYPES } from '../../src/domain/constants.js';
 import { PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../../src/domain/custom-resources.js';
+import { jobOutcome } from '../../src/domain/job-outcome.js';
 import type { PgoSettings } from '../../src/domain/settings.js';
 import { JOBS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
@@ -78,10 +79,9 @@ export interface JobState {
 
 export function jobState(j: KubeObject | undefined): JobState | undefined {
   if (!j) return undefined;
-  const status = (j.status ?? {}) as { succeeded?: number; failed?: number; conditions?: { type: string; status: string; message?: string; reason?: string }[] };
-  const failedCondition = status.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  if ((status.failed ?? 0) > 0 || failedCondition) return { done: true, failed: true, reason: failedCondition?.message ?? failedCondition?.reason ?? 'the job failed' };
-  return { done: (status.succeeded ?? 0) > 0, failed: false, reason: '' };
+  const outcome = jobOutcome(j);
+  if (outcome.state === 'failed') return { done: true, failed: true, reason: outcome.reason };
+  return { done: outcome.state === 'succeeded', failed: false, reason: '' };
 }
 
 /**

@@ -13,6 +13,7 @@ import { customResource, PGBACKUP, PGTASK } from './custom-resources.js';
 import type { Pgbackup, Pgcluster, PgStorageSpec, Pgtask } from './custom-resources.js';
 import { conflict, invalid, notFound, unavailable } from './errors.js';
 import { requireCluster } from './lookups.js';
+import { jobOutcome } from './job-outcome.js';
 import { names, newWorkflowId, rand4 } from './naming.js';
 import { readyPrimaryPod, repoPod } from './pods.js';
 import { replaceTask } from './task-factory.js';
@@ -136,9 +137,7 @@ export function isBackupJob(job: KubeObject): boolean {
 
 /** As the controllers read a Job: finished once it counts a success or a failure, or says so in a condition. */
 function jobFinished(job: KubeObject): boolean {
-  const status = (job.status ?? {}) as { succeeded?: number; failed?: number; conditions?: { type?: string; status?: string }[] };
-  if ((status.succeeded ?? 0) > 0 || (status.failed ?? 0) > 0) return true;
-  return (status.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  return jobOutcome(job).state !== 'running';
 }
 
 function assertStorageType(field: string, value: string, cluster: Pgcluster): string {

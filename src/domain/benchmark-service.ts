@@ -10,6 +10,7 @@ import { LabelSelectorError, parseLabelSelector } from '../kube/label-selector.j
 import type { LabelSelector } from '../kube/label-selector.js';
 import { KubeApiError } from '../kube/writer.js';
 import { LABELS } from './constants.js';
+import { jobOutcome } from './job-outcome.js';
 import type { Caller, ServiceContext } from './context.js';
 import { assertNamespace } from './context.js';
 import { PGTASK } from './custom-resources.js';
@@ -35,11 +36,8 @@ export interface BenchmarkRun {
 const byName = (a: KubeObject, b: KubeObject): number => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
 
 function jobState(job: KubeObject): BenchmarkState {
-  const status = (job.status ?? {}) as { succeeded?: number; failed?: number; conditions?: { type?: string; status?: string }[] };
-  const condition = (type: string) => (status.conditions ?? []).some((c) => c.type === type && c.status === 'True');
-  if ((status.failed ?? 0) > 0 || condition('Failed')) return 'failed';
-  if ((status.succeeded ?? 0) > 0 || condition('Complete')) return 'completed';
-  return 'running';
+  const { state } = jobOutcome(job);
+  return state === 'succeeded' ? 'completed' : state;
 }
 
 export class BenchmarkService {

@@ -20,7 +20,7 @@ import { ControllerRunner, keyOf, ownedBy, splitKey } from '../../controllers/ru
 import type { Controller, ReconcileResult } from '../../controllers/runtime.js';
 import type { EventHub } from '../kube/event-hub.js';
 import { parseLabelSelector } from '../kube/label-selector.js';
-import { CONFIGMAPS, DEPLOYMENTS, JOBS, PGCLUSTERS, PODS, PVCS } from '../kube/resources.js';
+import { CONFIGMAPS, DEPLOYMENTS, JOBS, KUBERNETES_DEFAULT_BACKOFF_LIMIT, PGCLUSTERS, PODS, PVCS } from '../kube/resources.js';
 import type { KubeObject } from '../kube/resources.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { KubeApiError } from '../kube/writer.js';
@@ -39,8 +39,6 @@ export const FAIL_TIMES_ANNOTATION = 'embedded.pgo.crunchydata.com/fail-times';
 export const UNREADY_ANNOTATION = 'embedded.pgo.crunchydata.com/unready';
 /** On a Deployment: its pods stay Pending, unschedulable (no node fits them). */
 export const PENDING_ANNOTATION = 'embedded.pgo.crunchydata.com/pending';
-/** Kubernetes' default for a Job that sets none. */
-export const DEFAULT_BACKOFF_LIMIT = 6;
 /** Kubernetes' default `maxUnavailable` of a rolling update. */
 export const DEFAULT_MAX_UNAVAILABLE = '25%';
 export const NODE_NAME = 'embedded-node';
@@ -383,7 +381,7 @@ class JobSim extends SimController {
     const failed = pods.filter((p) => phaseOf(p) === 'Failed');
     const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
     let active = pods.filter((p) => !p.metadata.deletionTimestamp && phaseOf(p) !== 'Failed' && phaseOf(p) !== 'Succeeded').length;
-    const backoffLimit = (job.spec as { backoffLimit?: number } | undefined)?.backoffLimit ?? DEFAULT_BACKOFF_LIMIT;
+    const backoffLimit = (job.spec as { backoffLimit?: number } | undefined)?.backoffLimit ?? KUBERNETES_DEFAULT_BACKOFF_LIMIT;
     const at = now();
     const status: WorkloadStatus = { startTime: String(current.startTime ?? at) };
     if (succeeded > 0) {

@@ -109,3 +109,6 @@ export const LEASES = defineResource({ group: 'coordination.k8s.io', version: 'v
 export const CUSTOM_RESOURCES: readonly ResourceHandle[] = [PGCLUSTERS, PGREPLICAS, PGBACKUPS, PGPOLICIES, PGTASKS];
 /** The built-in kinds the controllers own or read. */
 export const CORE_RESOURCES: readonly ResourceHandle[] = [PODS, SERVICES, SECRETS, CONFIGMAPS, PVCS, EVENTS, NAMESPACES, DEPLOYMENTS, JOBS, LEASES];
+
+/** Kubernetes' default `spec.backoffLimit` of a Job: the failed pods it retries before failing. */
+export const KUBERNETES_DEFAULT_BACKOFF_LIMIT = 6;
