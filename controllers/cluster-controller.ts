@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, POD_ROLES, REPLICA_STATES, SPEC_STATUS, TASK_TYPES, USER_LABELS, VENDOR, WORKFLOW_STEPS, WORKFLOW_TYPES } from '../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from '../src/domain/custom-resources.js';
 import type { Pgcluster, Pgpolicy } from '../src/domain/custom-resources.js';
+import { jobOutcome } from '../src/domain/job-outcome.js';
 import { generatePassword, names } from '../src/domain/naming.js';
 import { withS3CredentialKeys } from '../src/domain/backrest-repo-secret.js';
 import { podReady } from '../src/domain/pods.js';
@@ -14,14 +15,14 @@ import type { PgoSettings } from '../src/domain/settings.js';
 import { taskObject } from '../src/domain/task-factory.js';
 import { CONFIGMAPS, DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/resources.js';
-import { ensure, ownerReference, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
+import { adopt, ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
 import { collectSecretName, COLLECT_USER, metricsEnabled, usesS3 } from './database-pod.js';
 import { instanceLookups } from './instance-lookups.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
 import { backupTask, stanzaCreateTask } from './backup-tasks.js';
-import { clusterPorts, containerResources, pgbouncerDeployment, primaryPsqlJob, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, service, validUserLabels } from './templates.js';
+import { clusterPorts, containerResources, pgbouncerDeployment, primaryPsqlJob, pgbouncerSecret, pghaConfigMap, pgDeployment, pvc, repoDeployment, repoService, service, validUserLabels } from './templates.js';
 
 export const PROCESSED_MESSAGE = 'Successfully processed Pgcluster by controller';
 /** 4.2.4 generated pgBouncer passwords of ten letters. */
@@ -226,7 +227,10 @@ export class ClusterController implements Controller {
     // PVCs carry no ownerReference: deleting a cluster may keep its data (reference §7.11).
     if (primaryPvcObject) await ensure(ctx, PVCS, primaryPvcObject);
     await ensure(ctx, SERVICES, withOwner(service(ns, name, name, serviceType, clusterPorts(cluster, false)), cluster));
-    await ensure(ctx, SERVICES, withOwner(service(ns, name, names.repoDeployment(name), 'ClusterIP', [{ name: '', port: 2022 }], { [LABELS.backrestRepo]: 'true' }), cluster));
+    await ensure(ctx, SERVICES, withOwner(repoService(ns, name), cluster));
+    // A clone's step 2 built the repository before its cluster existed.
+    await adopt(ctx, SERVICES, ctx.cache.get(SERVICES, ns, names.repoDeployment(name)), cluster);
+    await adopt(ctx, DEPLOYMENTS, ctx.cache.get(DEPLOYMENTS, ns, names.repoDeployment(name)), cluster);
     const repoPvc = pvc(ns, name, `${name}-pgbr-repo`, cluster.spec.BackrestStorage);
     if (repoPvc) await ensure(ctx, PVCS, repoPvc);
     await this.splitS3Credentials(cluster);
@@ -325,12 +329,7 @@ export class ClusterController implements Controller {
     const ns = cluster.metadata.namespace ?? '';
     const scope = cluster.metadata.labels?.[LABELS.pghaScope];
     if (!scope) return;
-    for (const suffix of PATRONI_CONFIGMAP_SUFFIXES) {
-      const configMap = this.ctx.cache.get(CONFIGMAPS, ns, `${scope}-${suffix}`);
-      if (!configMap || configMap.metadata.deletionTimestamp || configMap.metadata.ownerReferences?.some((r) => r.uid === cluster.metadata.uid)) continue;
-      const owners = [...(configMap.metadata.ownerReferences ?? []), ownerReference(cluster)];
-      await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, configMap.metadata.name, { metadata: { ownerReferences: owners } }));
-    }
+    for (const suffix of PATRONI_CONFIGMAP_SUFFIXES) await adopt(this.ctx, CONFIGMAPS, this.ctx.cache.get(CONFIGMAPS, ns, `${scope}-${suffix}`), cluster);
   }
 
   /** The primary-readiness block (reference §4.6 step 3), each step done once. */
@@ -405,9 +404,7 @@ export class ClusterController implements Controller {
         await ensure(this.ctx, JOBS, withOwner(policyJob(cluster, policy, jobName, this.settings), task));
         continue;
       }
-      const status = (run.status ?? {}) as { succeeded?: number; failed?: number };
-      if ((status.failed ?? 0) > 0) continue;
-      if ((status.succeeded ?? 0) === 0) continue;
+      if (jobOutcome(run).state !== 'succeeded') continue;
       const labels = { [policyName]: 'pgpolicy' };
       if (deployment) await tolerateMissing(this.ctx.writer.mergePatch(DEPLOYMENTS, ns, deployment, { metadata: { labels } }));
       await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, name, { metadata: { labels } }));

@@ -25,6 +25,16 @@ export function withOwner<T extends KubeObject>(object: T, owner: KubeObject): T
   return { ...object, metadata: { ...object.metadata, ownerReferences: [ownerReference(owner)] } };
 }
 
+/**
+ * Adds `owner` to the owners of an object created before its owner existed (Patroni's ConfigMaps,
+ * a clone's repository); an object already owned by it, or going away, is left alone.
+ */
+export async function adopt<T extends KubeObject>(ctx: ControllerContext, handle: ResourceHandle<T>, object: T | undefined, owner: KubeObject): Promise<void> {
+  if (!object || object.metadata.deletionTimestamp || object.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid)) return;
+  const owners = [...(object.metadata.ownerReferences ?? []), ownerReference(owner)];
+  await tolerateMissing(ctx.writer.mergePatch(handle, object.metadata.namespace ?? '', object.metadata.name, { metadata: { ownerReferences: owners } }));
+}
+
 /** Creates the object unless it exists; answers whether a create was sent. */
 export async function ensure<T extends KubeObject>(ctx: ControllerContext, handle: ResourceHandle<T>, object: T): Promise<boolean> {
   if (ctx.cache.get(handle, object.metadata.namespace, object.metadata.name)) return false;

@@ -162,6 +162,11 @@ export function pgDeployment(input: PgDeploymentInput): KubeObject {
   };
 }
 
+/** The Service in front of a cluster's pgBackRest repository (sshd on 2022). */
+export function repoService(namespace: string, cluster: string): KubeObject {
+  return service(namespace, cluster, names.repoDeployment(cluster), 'ClusterIP', [{ name: '', port: 2022 }], { [LABELS.backrestRepo]: 'true' });
+}
+
 export function repoDeployment(cluster: Pgcluster, settings: PgoSettings): KubeObject {
   const clusterName = cluster.metadata.name;
   const name = names.repoDeployment(clusterName);
@@ -252,9 +257,6 @@ export interface JobInput {
   /** 4.2.4 gave most Jobs 0 (one try); the pg_restore Job kept Kubernetes' default. */
   backoffLimit?: number;
 }
-
-/** Kubernetes' own default, for the Jobs 4.2.4 left without a backoffLimit. */
-export const KUBERNETES_DEFAULT_BACKOFF_LIMIT = 6;
 
 export function job(input: JobInput): KubeObject {
   const labels = { [LABELS.vendor]: VENDOR, [LABELS.pgCluster]: input.cluster, ...input.labels };

@@ -1,18 +1,47 @@
 /** The three clone tasks (reference §5.15, §7.15). */
 import { CLUSTER_STATES, CREATED_MESSAGE, LABELS, SPEC_STATUS, TASK_TYPES, WORKFLOW_STEPS } from '../../src/domain/constants.js';
 import { customResource, PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
-import type { Pgtask } from '../../src/domain/custom-resources.js';
+import type { Pgcluster, Pgtask } from '../../src/domain/custom-resources.js';
 import { names } from '../../src/domain/naming.js';
+import { podReady } from '../../src/domain/pods.js';
 import { generateSshKeyPair } from '../../src/domain/ssh-keys.js';
 import { taskObject } from '../../src/domain/task-factory.js';
-import { JOBS, PVCS, SECRETS } from '../../src/kube/resources.js';
+import { DEPLOYMENTS, JOBS, PODS, PVCS, SECRETS, SERVICES } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing } from '../kube-helpers.js';
-import { pvc, restoreVolumes } from '../templates.js';
+import type { ReconcileResult } from '../runtime.js';
+import { pvc, repoDeployment, repoService, restoreVolumes } from '../templates.js';
 import { jobState, now, suffixOf, TaskKit } from './task-kit.js';
 
 /** 4.2.4's event for any failed clone step. */
 const CLONE_FAILURE = 'CloneClusterFailure';
+/** How long step 2 waits for the target's repository to be ready before restoring anyway, as 4.2.4 did. */
+export const CLONE_REPO_WAIT_MS = 30_000;
+
+/** The clone's target as step 3 creates it; step 2 builds the target's repository from it first. */
+function targetCluster(source: Pgcluster, task: Pgtask): Pgcluster {
+  const ns = task.metadata.namespace ?? '';
+  const p = task.spec.parameters ?? {};
+  const target = p.targetClusterName ?? '';
+  const spec = {
+    ...source.spec,
+    name: target,
+    clustername: target,
+    primaryhost: target,
+    replicas: '0',
+    strategy: '1',
+    secretfrom: source.metadata.name,
+    status: '',
+    usersecretname: names.userSecret(target, source.spec.user),
+    rootsecretname: names.rootSecret(target),
+    primarysecretname: names.primarySecret(target),
+    collectSecretName: names.collectSecret(target),
+    PrimaryStorage: { ...source.spec.PrimaryStorage, name: '' },
+    userlabels: { 'pgo-version': source.spec.userlabels?.['pgo-version'] ?? '', 'backrest-storage-type': p.backrestStorageType ?? '' },
+  };
+  const labels = { [LABELS.name]: target, [LABELS.autofail]: 'true', [LABELS.backrest]: 'true', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '', [LABELS.workflowId]: p.workflowid ?? '', [LABELS.vendor]: 'crunchydata' };
+  return customResource(PGCLUSTER, ns, target, labels, spec) as Pgcluster;
+}
 
 export class CloneTasks extends TaskKit {
   /** The next clone task, named and labelled as 4.2.4's helper built them (reference §5.15). */
@@ -87,8 +116,12 @@ export class CloneTasks extends TaskKit {
     await ensure(this.ctx, PGTASK, this.cloneTask(task, 2));
   }
 
-  /** Clone step 2: the target's repository Secret and the restore Job into its primary PVC. */
-  async cloneStep2(task: Pgtask): Promise<void> {
+  /**
+   * Clone step 2: the target's repository (Secret, Service and Deployment, owned by the target
+   * once it exists) and, once that is ready or after CLONE_REPO_WAIT_MS, the restore Job into the
+   * target's primary PVC.
+   */
+  async cloneStep2(task: Pgtask): Promise<ReconcileResult | void> {
     const ns = task.metadata.namespace ?? '';
     const p = task.spec.parameters ?? {};
     const target = p.targetClusterName ?? '';
@@ -100,6 +133,14 @@ export class CloneTasks extends TaskKit {
         const data = { ...((secret.data as Record<string, string> | undefined) ?? {}), authorized_keys: Buffer.from(keys.authorizedKey).toString('base64'), id_rsa: Buffer.from(keys.privateKeyPem).toString('base64'), ssh_host_rsa_key: Buffer.from(keys.privateKeyPem).toString('base64') };
         await ensure(this.ctx, SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: names.backrestRepoSecret(target), namespace: ns, labels: { [LABELS.vendor]: 'crunchydata', [LABELS.pgCluster]: target, [LABELS.backrestRepo]: 'true' } }, type: 'Opaque', data });
       }
+      const source = this.ctx.cache.get(PGCLUSTER, ns, p.sourceClusterName ?? '');
+      if (source) {
+        await ensure(this.ctx, SERVICES, repoService(ns, target));
+        await ensure(this.ctx, DEPLOYMENTS, repoDeployment(targetCluster(source, task), this.settings));
+      }
+      const waitedMs = Date.now() - Date.parse(task.metadata.creationTimestamp ?? '');
+      const repoReady = this.ctx.cache.byCluster(PODS, ns, target).some((pod) => pod.metadata.labels?.[LABELS.backrestRepo] === 'true' && podReady(pod));
+      if (!repoReady && waitedMs < CLONE_REPO_WAIT_MS) return { requeueAfterMs: CLONE_REPO_WAIT_MS - waitedMs };
       await this.ensureJob(task, {
         namespace: ns,
         name: jobName,
@@ -133,25 +174,7 @@ export class CloneTasks extends TaskKit {
       const data = (secret.data as Record<string, string> | undefined) ?? {};
       await ensure(this.ctx, SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.metadata.name.replace(source.metadata.name, target), namespace: ns, labels: { [LABELS.pgCluster]: target } }, type: 'Opaque', data: { username: data.username ?? '', password: data.password ?? '' } });
     }
-    const user = source.spec.user;
-    const spec = {
-      ...source.spec,
-      name: target,
-      clustername: target,
-      primaryhost: target,
-      replicas: '0',
-      strategy: '1',
-      secretfrom: source.metadata.name,
-      status: '',
-      usersecretname: names.userSecret(target, user),
-      rootsecretname: names.rootSecret(target),
-      primarysecretname: names.primarySecret(target),
-      collectSecretName: names.collectSecret(target),
-      PrimaryStorage: { ...source.spec.PrimaryStorage, name: '' },
-      userlabels: { 'pgo-version': source.spec.userlabels?.['pgo-version'] ?? '', 'backrest-storage-type': p.backrestStorageType ?? '' },
-    };
-    const labels = { [LABELS.name]: target, [LABELS.autofail]: 'true', [LABELS.backrest]: 'true', [LABELS.pgouser]: task.metadata.labels?.[LABELS.pgouser] ?? '', [LABELS.workflowId]: p.workflowid ?? '', [LABELS.vendor]: 'crunchydata' };
-    const created = await ensure(this.ctx, PGCLUSTER, customResource(PGCLUSTER, ns, target, labels, spec));
+    const created = await ensure(this.ctx, PGCLUSTER, targetCluster(source, task));
     if (created) await tolerateMissing(this.ctx.writer.patchStatus(PGCLUSTER, ns, target, { state: CLUSTER_STATES.created, message: CREATED_MESSAGE }));
     await this.workflowStep(ns, p.workflowid, WORKFLOW_STEPS.cloneClusterCreate);
     await recordEvent(this.ctx, source, 'Normal', 'CloneClusterCompleted', `cluster ${target} created from ${source.metadata.name}`);

@@ -11,6 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { CLUSTER_STATES } from '../../src/domain/constants.js';
 import { PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
 import type { Pgtask } from '../../src/domain/custom-resources.js';
+import { DEPLOYMENTS, SERVICES } from '../../src/kube/resources.js';
 import { FAIL_ANNOTATION, FAIL_JOBS_ANNOTATION } from '../../src/embedded/node-runtime.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
@@ -151,6 +152,8 @@ describe('failed Jobs', () => {
     assert.equal((await eventUntil(step2.metadata.name, 'TaskFailed')).type, 'Warning');
     assert.equal(t.app.cache.byCluster(PGTASK, NS, 'frail-twin').some((x) => x.spec.tasktype === 'clone-step3'), false);
     assert.equal(t.app.cache.get(PGCLUSTER, NS, 'frail-twin'), undefined);
+    // Step 2 built the target's repository to restore from, before any target cluster existed.
+    for (const kind of [DEPLOYMENTS, SERVICES]) assert.deepEqual(t.app.cache.get(kind, NS, 'frail-twin-backrest-shared-repo')?.metadata.labels?.['pgo-backrest-repo'], 'true', `${kind.kind} of the target's repository`);
   });
 
   test('a failed pgBackRest restore Job fails the restore task, records the failure in its workflow and RestoreClusterFailed on the cluster', async () => {

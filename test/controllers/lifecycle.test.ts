@@ -371,10 +371,16 @@ describe('the life of a cluster', () => {
     const secret = await core.readNamespacedSecret({ namespace: NS, name: 'hippo-clone-postgres-secret' });
     const original = await core.readNamespacedSecret({ namespace: NS, name: 'hippo-postgres-secret' });
     assert.equal(secret.data?.password, original.data?.password);
+    // Step 2 built the target's repository before the target existed; the target then owns it.
+    const clone = await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: 'hippo-clone' }) as { metadata: { uid: string } };
+    const repo = await apps.readNamespacedDeployment({ namespace: NS, name: 'hippo-clone-backrest-shared-repo' });
+    const repoService = await core.readNamespacedService({ namespace: NS, name: 'hippo-clone-backrest-shared-repo' });
+    for (const owned of [repo, repoService]) assert.deepEqual(owned.metadata?.ownerReferences?.map((r) => r.uid), [clone.metadata.uid]);
     const again = await t.gql('mutation { cloneCluster(input: { namespace: "pgouser1", source: "hippo", target: "hippo-clone" }) { target } }');
     assert.equal(again.errors?.[0]?.extensions?.code, 'ALREADY_EXISTS');
     await t.gql('mutation { deleteClusters(input: { target: { namespace: "pgouser1", names: ["hippo-clone"] } }) { name } }');
     await until('hippo-clone', (c) => c === null, 'the clone deleted');
+    await untilTrue(async () => (await apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'pg-cluster=hippo-clone' })).items.length === 0, 'the clone\'s Deployments, its repository included, to go');
   });
 
   test('a pgBackRest restore goes through Restoring and back to Initialized on the restored primary', async () => {
