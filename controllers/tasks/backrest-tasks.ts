@@ -8,6 +8,7 @@ import type { KubeObject } from '../../src/kube/resources.js';
 import { ensure, recordEvent, tolerateMissing, withOwner } from '../kube-helpers.js';
 import type { ReconcileResult } from '../runtime.js';
 import { backupTask } from '../backup-tasks.js';
+import { instanceLookups } from '../instance-lookups.js';
 import { pgDeployment, pvc, restoreVolumes, validUserLabels } from '../templates.js';
 import type { JobInput } from '../templates.js';
 import { jobState, PREVIOUS_JOB_WAIT_MS, suffixOf, TaskKit } from './task-kit.js';
@@ -176,7 +177,7 @@ export class BackrestTasks extends TaskKit {
     }
     await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${clusterName}-pgha-default-config`, { data: { init: 'true' } }));
     const labels = { ...validUserLabels(cluster.spec.userlabels), [LABELS.deploymentName]: toPvc, [LABELS.name]: clusterName, [LABELS.pgCluster]: clusterName, [LABELS.pghaScope]: toPvc, [LABELS.pgClusterId]: cluster.metadata.labels?.[LABELS.pgClusterId] ?? '' };
-    await ensure(this.ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name: toPvc, pvcName: toPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings: this.settings, init: true }), cluster));
+    await ensure(this.ctx, DEPLOYMENTS, withOwner(pgDeployment({ cluster, name: toPvc, pvcName: toPvc, storage: cluster.spec.PrimaryStorage, imageTag: cluster.spec.ccpimagetag, labels, settings: this.settings, init: true, ...instanceLookups(this.ctx.cache, cluster) }), cluster));
     const restoredLabels = { [LABELS.currentPrimary]: toPvc, [LABELS.pghaScope]: toPvc, ...(p[LABELS.workflowId] ? { [LABELS.workflowId]: p[LABELS.workflowId] } : {}) };
     await tolerateMissing(this.ctx.writer.mergePatch(PGCLUSTER, ns, clusterName, { metadata: { labels: restoredLabels }, spec: { userlabels: restoredLabels } }));
     await this.workflowStep(ns, p[LABELS.workflowId], WORKFLOW_STEPS.restorePrimaryCreated);
