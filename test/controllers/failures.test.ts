@@ -10,11 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { CLUSTER_STATES } from '../../src/domain/constants.js';
 import { PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
-import type { Pgtask } from '../../src/domain/custom-resources.js';
 import { DEPLOYMENTS, SERVICES } from '../../src/kube/resources.js';
 import { FAIL_ANNOTATION, FAIL_JOBS_ANNOTATION } from '../../src/embedded/node-runtime.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { kubeReads } from '../support/kube-reads.js';
+import type { KubeReads } from '../support/kube-reads.js';
 import { until, untilTrue } from '../support/until.js';
 
 const NS = 'pgouser1';
@@ -29,15 +30,12 @@ describe('failed Jobs', () => {
   let core: k8s.CoreV1Api;
   let batch: k8s.BatchV1Api;
   let custom: k8s.CustomObjectsApi;
+  let reads: KubeReads;
 
-  const task = async (name: string) => (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgtasks', name })) as Pgtask;
-  const taskUntil = (name: string, check: (x: Pgtask) => boolean, what: string) =>
-    until(async () => {
-      const x = await task(name).catch(() => undefined);
-      return x && check(x) ? x : undefined;
-    }, what);
-  const events = async (name: string, reason: string) => (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name}` })).items.filter((e) => e.reason === reason);
-  const eventUntil = (name: string, reason: string) => until(async () => (await events(name, reason))[0], `${reason} on ${name}`);
+  const task = (name: string) => reads.task(name);
+  const taskUntil: KubeReads['taskUntil'] = (name, check, what) => reads.taskUntil(name, check, what);
+  const eventUntil: KubeReads['eventUntil'] = (name, reason) => reads.eventUntil(name, reason);
+
   const failJobs = (selector: string | null) => custom.patchNamespacedCustomObject({ ...CR, plural: 'pgclusters', name: CLUSTER, body: { metadata: { annotations: { [FAIL_JOBS_ANNOTATION]: selector } } } }, MERGE);
   const gql = async (query: string) => {
     const res = await t.gql(query);
@@ -60,6 +58,7 @@ describe('failed Jobs', () => {
     core = t.kc.makeApiClient(k8s.CoreV1Api);
     batch = t.kc.makeApiClient(k8s.BatchV1Api);
     custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+    reads = kubeReads(t.kc, NS);
     await gql(`mutation { createCluster(input: { namespace: "${NS}", name: "${CLUSTER}" }) { workflowId } }`);
     await until(() => (t.app.cache.get(PGCLUSTER, NS, CLUSTER)?.status?.state === CLUSTER_STATES.initialized ? true : undefined), 'the cluster Initialized', 90_000);
   });

@@ -8,10 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { CLUSTER_STATES } from '../../src/domain/constants.js';
 import { PGCLUSTER } from '../../src/domain/custom-resources.js';
-import type { Pgtask } from '../../src/domain/custom-resources.js';
 import { UNREADY_ANNOTATION } from '../../src/embedded/node-runtime.js';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { kubeReads } from '../support/kube-reads.js';
+import type { KubeReads } from '../support/kube-reads.js';
 import { until, untilTrue } from '../support/until.js';
 
 const NS = 'pgouser1';
@@ -30,15 +31,12 @@ describe('task execution', () => {
   let apps: k8s.AppsV1Api;
   let batch: k8s.BatchV1Api;
   let custom: k8s.CustomObjectsApi;
+  let reads: KubeReads;
 
-  const task = async (name: string) => (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgtasks', name })) as Pgtask;
-  const taskUntil = (name: string, check: (x: Pgtask) => boolean, what: string) =>
-    until(async () => {
-      const x = await task(name).catch(() => undefined);
-      return x && check(x) ? x : undefined;
-    }, what);
+  const taskUntil: KubeReads['taskUntil'] = (name, check, what) => reads.taskUntil(name, check, what);
+  const eventUntil: KubeReads['eventUntil'] = (name, reason) => reads.eventUntil(name, reason);
+
   const cluster = async (name = CLUSTER) => (await custom.getNamespacedCustomObject({ ...CR, plural: 'pgclusters', name })) as ClusterResource;
-  const eventUntil = (name: string, reason: string) => until(async () => (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name}` })).items.find((e) => e.reason === reason), `${reason} on ${name}`);
   const gql = async <T = Record<string, unknown>>(query: string) => {
     const res = await t.gql<T>(query);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
@@ -59,6 +57,7 @@ describe('task execution', () => {
     apps = t.kc.makeApiClient(k8s.AppsV1Api);
     batch = t.kc.makeApiClient(k8s.BatchV1Api);
     custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
+    reads = kubeReads(t.kc, NS);
     await gql(`mutation { createCluster(input: { namespace: "${NS}", name: "${CLUSTER}", replicaCount: 2 }) { workflowId } }`);
     await until(() => (t.app.cache.get(PGCLUSTER, NS, CLUSTER)?.status?.state === CLUSTER_STATES.initialized ? true : undefined), 'the cluster Initialized', 90_000);
     const tag = (await cluster()).spec.ccpimagetag;

@@ -4,25 +4,12 @@
  * preflight): a GET, or a POST with a form or text/plain body.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 
 const CSRF_MESSAGE = /Cross-Site Request Forgery/;
 const QUERY = '{ version { pgoVersion } }';
-
-function get(t: TestApp, path: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    request(new URL(path, t.app.url), { ca: t.ca, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 describe('CSRF prevention on /graphql', () => {
   let t: TestApp;
@@ -47,13 +34,13 @@ describe('CSRF prevention on /graphql', () => {
   });
 
   test('a GET operation without a preflight-forcing header is refused as a possible CSRF', async () => {
-    const res = await get(t, `/graphql?query=${encodeURIComponent(QUERY)}`, { Authorization: t.authorization });
+    const res = await t.get(`/graphql?query=${encodeURIComponent(QUERY)}`, { Authorization: t.authorization });
     assert.equal(res.status, 400);
     assert.match(res.text, CSRF_MESSAGE);
   });
 
   test('a GET operation that names a preflight-forcing header runs', async () => {
-    const res = await get(t, `/graphql?query=${encodeURIComponent(QUERY)}`, { Authorization: t.authorization, 'apollo-require-preflight': 'true' });
+    const res = await t.get(`/graphql?query=${encodeURIComponent(QUERY)}`, { Authorization: t.authorization, 'apollo-require-preflight': 'true' });
     assert.equal(res.status, 200, res.text);
     assert.match(res.text, /"pgoVersion":"4\.2\.4"/);
   });

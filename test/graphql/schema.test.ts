@@ -1,7 +1,6 @@
 /** The committed SDL, the request limits and the explorer page. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { schemaSdl } from '../../src/graphql/schema.js';
@@ -50,18 +49,6 @@ function undescribed(types: IntrospectedType[]): string[] {
     for (const value of type.enumValues ?? []) if (!value.description) out.push(`${type.name}.${value.name}`);
   }
   return out.sort();
-}
-
-function get(t: TestApp, path: string, headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    request(new URL(path, t.app.url), { ca: t.ca, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text }));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 describe('schema and limits', () => {
@@ -139,18 +126,18 @@ describe('schema and limits', () => {
   });
 
   test('the explorer page and its scripts are served by the server itself', async () => {
-    const page = await get(t, '/graphql', { Accept: 'text/html', Authorization: t.authorization });
+    const page = await t.get('/graphql', { Accept: 'text/html', Authorization: t.authorization });
     assert.equal(page.status, 200);
     const scripts = [...page.text.matchAll(/src="([^"]+)"/g)].map((m) => m[1]);
     assert.ok(scripts.length >= 3);
     for (const src of scripts) {
       assert.ok(src.startsWith('/'), `${src} is not served locally`);
-      assert.equal((await get(t, src, {})).status, 200, src);
+      assert.equal((await t.get(src, {})).status, 200, src);
     }
   });
 
   test('the explorer page asks for credentials', async () => {
-    const page = await get(t, '/graphql', { Accept: 'text/html' });
+    const page = await t.get('/graphql', { Accept: 'text/html' });
     assert.equal(page.status, 401);
   });
 });

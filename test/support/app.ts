@@ -28,9 +28,17 @@ export interface TestApp {
   ca: string;
   authorization: string;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, authorization?: string | null): Promise<GraphqlResponse<T>>;
-  post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
+  post(path: string, body: string, headers: Record<string, string>): Promise<HttpAnswer>;
+  get(path: string, headers: Record<string, string>): Promise<HttpAnswer>;
   ws(authorization?: string): Client;
   dispose(): Promise<void>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** The Content-Type header. */
+  type: string;
+  text: string;
 }
 
 /** Start-up and shutdown take about a second; a stall becomes a failure naming the step, not a silent suite timeout. */
@@ -55,16 +63,18 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   kc.loadFromFile(String(app.kubeconfigPath));
   const clients: Client[] = [];
 
-  const post = (path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> =>
+  const send = (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> =>
     new Promise((resolve, reject) => {
-      const req = request(new URL(path, app.url), { method: 'POST', ca, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      const length = body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) };
+      const req = request(new URL(path, app.url), { method, ca, headers: { ...length, ...headers } }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text }));
       });
       req.on('error', reject);
       req.end(body);
     });
+  const post = (path: string, body: string, headers: Record<string, string>) => send('POST', path, headers, body);
 
   return {
     app,
@@ -73,6 +83,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ca,
     authorization,
     post,
+    get: (path, headers) => send('GET', path, headers),
     async gql<T>(query: string, variables: Record<string, unknown> = {}, auth: string | null = authorization) {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
       if (auth) headers.Authorization = auth;
