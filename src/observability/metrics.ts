@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), served at GET /metrics to authenticated callers: the
- * controllers' work queues (depth, reconcile duration, errors) and the process defaults.
+ * controllers' work queues (depth, reconcile duration, errors), GraphQL subscription executions and
+ * the process defaults.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -14,6 +15,7 @@ export class Metrics {
   readonly reconcileDuration = new Histogram({ name: 'pgo_controller_reconcile_duration_seconds', help: 'Time of one reconcile, by controller.', labelNames: ['controller'], buckets: RECONCILE_BUCKETS_SECONDS, registers: [this.registry] });
   readonly reconcileErrors = new Counter({ name: 'pgo_controller_reconcile_errors_total', help: 'Reconciles that failed and were retried, by controller.', labelNames: ['controller'], registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'pgo_controller_queue_depth', help: 'Keys waiting in a controller work queue.', labelNames: ['controller'], registers: [this.registry] });
+  readonly subscriptionExecutions = new Counter({ name: 'pgo_graphql_subscription_executions_total', help: 'Executions of GraphQL subscription documents for events; identical subscriptions share one execution per event.', registers: [this.registry] });
   readonly leader = new Gauge({ name: 'pgo_controller_leader', help: '1 while this process holds the controllers lease.', registers: [this.registry] });
 
   constructor() {
