@@ -38,22 +38,26 @@ const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
  * sent) and ends when the results end, the socket closes or falls behind, or the client completes.
  */
 export class SocketRelay implements AsyncIterableIterator<never> {
-  private stop: () => void = () => undefined;
-  private readonly stopped = new Promise<IteratorReturnResult<undefined>>((resolve) => (this.stop = () => resolve(DONE)));
+  private stopped = false;
+  /** Ends the read under way, so a client's complete takes effect before the next result. */
+  private interrupt: (() => void) | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly id: string,
     private readonly results: AsyncIterator<ExecutionResult>,
-    private readonly maxBufferedBytes = MAX_SOCKET_BUFFER_BYTES,
   ) {}
 
   async next(): Promise<IteratorResult<never>> {
     try {
-      for (;;) {
-        const step = await Promise.race([this.results.next(), this.stopped]);
-        if (step.done || !this.send(step.value)) return DONE;
+      while (!this.stopped) {
+        const step = await new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+          this.interrupt = () => resolve(DONE);
+          this.results.next().then(resolve, reject);
+        });
+        if (step.done || !this.send(step.value)) break;
       }
+      return DONE;
     } catch (error) {
       if (!(error instanceof SubscriberTooSlow)) throw error;
       closeTooSlow(this.socket);
@@ -64,7 +68,8 @@ export class SocketRelay implements AsyncIterableIterator<never> {
   }
 
   return(): Promise<IteratorResult<never>> {
-    this.stop();
+    this.stopped = true;
+    this.interrupt?.();
     return Promise.resolve(DONE);
   }
 
@@ -74,7 +79,7 @@ export class SocketRelay implements AsyncIterableIterator<never> {
 
   private send(result: ExecutionResult): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+    if (this.socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
       closeTooSlow(this.socket);
       return false;
     }
