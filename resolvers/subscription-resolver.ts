@@ -13,7 +13,7 @@ import { BACKREST_COMMANDS, LABELS, TASK_TYPES } from '../src/domain/constants.j
 import { taskBelongsToCluster, taskBelongsToWorkflow } from '../src/domain/task-ownership.js';
 import type { Pgcluster, Pgpolicy, Pgreplica, Pgtask } from '../src/domain/custom-resources.js';
 import { PGTASK } from '../src/domain/custom-resources.js';
-import { changeStream } from '../src/graphql/change-stream.js';
+import { changeStream, interruptible } from '../src/graphql/change-stream.js';
 import type { Change } from '../src/graphql/change-stream.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 import type { EventFilter } from '../src/kube/event-hub.js';
@@ -173,18 +173,23 @@ function backupChanges(data: SubscribeResolverData<unknown, { namespace?: string
   return stream('Pgtask', data, (task) => isBackupTask(task) && (!cluster || taskBelongsToCluster(task, cluster)));
 }
 
-async function* workflowProgress(data: SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>): AsyncGenerator<Workflow> {
+function workflowProgress(data: SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>): AsyncIterableIterator<Workflow> {
   const { context, args } = data;
   const current = context.services.workflows.get(context.caller, args.namespace, args.id);
   const changes = changeStream(context, { filter: { kind: 'Pgtask', namespace: args.namespace, labelSelector: `${LABELS.workflowId}=${args.id}` } });
+  return interruptible(workflowStates(context, args.namespace, current.task, changes), () => void changes.return?.());
+}
+
+/** The workflow's state now, then after each change of its task, until it completes or goes. */
+async function* workflowStates(context: GraphQLContext, namespace: string, initial: Pgtask, changes: AsyncIterableIterator<Change>): AsyncGenerator<Workflow> {
   try {
-    let workflow = toWorkflowType(current.task);
+    let workflow = toWorkflowType(initial);
     yield workflow;
     if (workflow.completed) return;
     for await (const c of changes) {
       const task = c.event?.object as Pgtask | undefined;
       if (c.type === 'RESYNC') {
-        const fresh = context.services.ctx.cache.get(PGTASK, args.namespace, current.task.metadata.name);
+        const fresh = context.services.ctx.cache.get(PGTASK, namespace, initial.metadata.name);
         if (!fresh) return;
         workflow = toWorkflowType(fresh);
       } else if (!task || task.spec.tasktype !== TASK_TYPES.workflow) continue;
@@ -194,6 +199,6 @@ async function* workflowProgress(data: SubscribeResolverData<unknown, { namespac
       if (workflow.completed) return;
     }
   } finally {
-    await changes.return(undefined);
+    await changes.return?.();
   }
 }

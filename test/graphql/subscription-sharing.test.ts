@@ -12,6 +12,7 @@ import { pgcluster } from '../support/fixtures.js';
 import { startTestApp, subscribe } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { addPgoUser } from '../support/rest.js';
+import { untilTrue } from '../support/until.js';
 
 const NS = 'pgouser1';
 const CR = { group: 'crunchydata.com', version: 'v1', namespace: NS };
@@ -50,6 +51,16 @@ describe('shared subscription executions', () => {
     custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
   });
   after(() => t.dispose());
+
+  // First, so no earlier test's subscriptions are still coming or going.
+  test('when every subscriber completes, its watch on the event hub is released without waiting for another event', async () => {
+    const idle = t.app.cache.hub.receiverCount;
+    const query = `subscription { clusterChanged(namespace: "${NS}", name: "quiet") { type } }`;
+    const subs = [subscribe(t.ws(), query), subscribe(t.ws(), `subscription { taskChanged(namespace: "${NS}", name: "quiet") { type } }`)];
+    await untilTrue(async () => t.app.cache.hub.receiverCount === idle + 2, 'both subscriptions to watch the hub');
+    for (const sub of subs) sub.stop();
+    await untilTrue(async () => t.app.cache.hub.receiverCount === idle, 'the hub watches to be released', 5_000);
+  });
 
   test('fifty identical subscriptions of one user make one execution per event', async () => {
     const query = `subscription { clusterChanged(namespace: "${NS}", name: "fifty") { type cluster { name } } }`;
