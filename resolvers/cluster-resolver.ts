@@ -8,7 +8,8 @@ import { Policy, toPolicy } from '../schema/policy.js';
 import { Replica, toReplica } from '../schema/replica.js';
 import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
 import { BACKREST_COMMANDS, TASK_TYPES } from '../src/domain/constants.js';
-import { PGCLUSTER, PGPOLICY } from '../src/domain/custom-resources.js';
+import { PGCLUSTER } from '../src/domain/custom-resources.js';
+import type { Pgpolicy } from '../src/domain/custom-resources.js';
 import type { ClusterTarget } from '../src/domain/cluster-service.js';
 import { isWorkflow } from '../src/domain/workflow-service.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
@@ -16,7 +17,7 @@ import { clusterKey } from '../src/graphql/loaders.js';
 import { ClusterConnection } from './connections.js';
 import { ListArgs } from './list-args.js';
 import { paginate } from './pagination.js';
-import { visibleList } from './visibility.js';
+import { visibleList, visibleNamespaces } from './visibility.js';
 
 export function toTarget(input: ClusterTargetInput): ClusterTarget {
   const target: ClusterTarget = { namespace: input.namespace };
@@ -73,7 +74,8 @@ export class ClusterResolver {
   @Authorized('ShowCluster')
   @Query(() => Cluster, { nullable: true, description: 'One cluster, or null when there is none of that name.' })
   cluster(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Cluster | null {
-    const found = visibleList(ctx, PGCLUSTER, { namespace }).find((c) => c.metadata.name === name);
+    visibleNamespaces(ctx, namespace); // refuses a namespace the caller may not read
+    const found = ctx.services.ctx.cache.get(PGCLUSTER, namespace, name);
     return found ? toCluster(found) : null;
   }
 
@@ -97,9 +99,7 @@ export class ClusterResolver {
   @FieldResolver(() => [Task], { description: 'Backup tasks of the cluster: pgBackRest backups and pg_dump backups, with their progress.' })
   async backups(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Task[]> {
     const tasks = await ctx.loaders.tasks.load(clusterKey(cluster.namespace, cluster.name));
-    const backrest = tasks.filter((t) => t.spec.tasktype === TASK_TYPES.backrest && t.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup);
-    const pgdump = (await ctx.loaders.pgdumpTasks.load(cluster.namespace)).get(cluster.name) ?? [];
-    return [...backrest, ...pgdump].map(toTask);
+    return tasks.filter((t) => t.spec.tasktype === TASK_TYPES.pgdump || (t.spec.tasktype === TASK_TYPES.backrest && t.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup)).map(toTask);
   }
 
   @FieldResolver(() => [Workflow], { description: 'Workflows of the cluster (creation, restores).' })
@@ -108,13 +108,9 @@ export class ClusterResolver {
   }
 
   @FieldResolver(() => [Policy], { description: 'The policies applied to it that still exist.' })
-  policies(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Policy[] {
-    const out: Policy[] = [];
-    for (const name of cluster.policiesApplied) {
-      const policy = ctx.services.ctx.cache.get(PGPOLICY, cluster.namespace, name);
-      if (policy) out.push(toPolicy(policy));
-    }
-    return out;
+  async policies(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Policy[]> {
+    const policies = await ctx.loaders.policy.loadMany(cluster.policiesApplied.map((name) => clusterKey(cluster.namespace, name)));
+    return policies.filter((p): p is Pgpolicy => p !== undefined && !(p instanceof Error)).map(toPolicy);
   }
 
   @FieldResolver(() => [Pod])

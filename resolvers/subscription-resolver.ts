@@ -10,9 +10,10 @@ import { Policy, toPolicy } from '../schema/policy.js';
 import { Replica, toReplica } from '../schema/replica.js';
 import { Task, toTask, toWorkflowType, Workflow } from '../schema/task.js';
 import { BACKREST_COMMANDS, LABELS, TASK_TYPES } from '../src/domain/constants.js';
+import { taskBelongsToCluster, taskBelongsToWorkflow } from '../src/domain/task-ownership.js';
 import type { Pgcluster, Pgpolicy, Pgreplica, Pgtask } from '../src/domain/custom-resources.js';
 import { PGTASK } from '../src/domain/custom-resources.js';
-import { changeStream } from '../src/graphql/change-stream.js';
+import { changeStream, interruptible } from '../src/graphql/change-stream.js';
 import type { Change } from '../src/graphql/change-stream.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 import type { EventFilter } from '../src/kube/event-hub.js';
@@ -33,9 +34,18 @@ function hubFilter(kind: string, ctx: GraphQLContext, args: FilterArgs): EventFi
   return filter;
 }
 
-function stream(kind: string, data: SubscribeResolverData<unknown, FilterArgs, GraphQLContext>): AsyncIterable<Change> {
+function stream(kind: string, data: SubscribeResolverData<unknown, FilterArgs, GraphQLContext>, match?: (task: Pgtask) => boolean): AsyncIterable<Change> {
   const { args, context } = data;
-  return changeStream(context, { filter: hubFilter(kind, context, args), since: args.since ?? undefined });
+  const filter = hubFilter(kind, context, args);
+  if (match) filter.match = (object) => match(object as Pgtask);
+  return changeStream(context, { filter, since: args.since ?? undefined });
+}
+
+/** Tasks by the cluster and workflow they belong to, whether or not their labels say so. */
+function taskChanges(data: SubscribeResolverData<unknown, FilterArgs & { cluster?: string | null; workflowId?: string | null }, GraphQLContext>): AsyncIterable<Change> {
+  const { cluster, workflowId } = data.args;
+  if (!cluster && !workflowId) return stream('Pgtask', data);
+  return stream('Pgtask', data, (task) => (!cluster || taskBelongsToCluster(task, cluster)) && (!workflowId || taskBelongsToWorkflow(task, workflowId)));
 }
 
 @ObjectType({ description: 'A change to a cluster.' })
@@ -101,11 +111,7 @@ export class SubscriptionResolver {
 
   @Authorized('ShowCluster')
   @Subscription(() => TaskChange, {
-    subscribe: (data) => {
-      const d = data as SubscribeResolverData<unknown, FilterArgs & { cluster?: string | null; workflowId?: string | null }, GraphQLContext>;
-      const selectors = [d.args.selector, d.args.cluster ? `${LABELS.pgCluster}=${d.args.cluster}` : '', d.args.workflowId ? `${LABELS.workflowId}=${d.args.workflowId}` : ''].filter(Boolean);
-      return stream('Pgtask', { ...d, args: { ...d.args, selector: selectors.join(',') } });
-    },
+    subscribe: (data) => taskChanges(data as SubscribeResolverData<unknown, FilterArgs & { cluster?: string | null; workflowId?: string | null }, GraphQLContext>),
     description: 'Changes to tasks, by namespace, cluster, workflow id, label selector or name: watch a backup or failover progress live.',
   })
   taskChanged(
@@ -161,29 +167,29 @@ function isBackupTask(task: Pgtask): boolean {
   return task.spec.tasktype === TASK_TYPES.backrest && task.spec.parameters?.['backrest-command'] === BACKREST_COMMANDS.backup;
 }
 
-/** Backup tasks are Pgtasks of two types; pg_dump ones carry no labels, so the cluster is matched on the parameter. */
-async function* backupChanges(data: SubscribeResolverData<unknown, { namespace?: string | null; cluster?: string | null; since?: string | null }, GraphQLContext>): AsyncGenerator<Change> {
-  const { context, args } = data;
-  const filter = hubFilter('Pgtask', context, { namespace: args.namespace ?? null });
-  for await (const c of changeStream(context, { filter, since: args.since ?? undefined })) {
-    const task = c.event?.object as Pgtask | undefined;
-    if (task && (!isBackupTask(task) || (args.cluster && task.spec.parameters?.['pg-cluster'] !== args.cluster))) continue;
-    yield c;
-  }
+/** Backup tasks are Pgtasks of two types; pg_dump ones carry no labels, so the cluster is the one they belong to. */
+function backupChanges(data: SubscribeResolverData<unknown, { namespace?: string | null; cluster?: string | null; since?: string | null }, GraphQLContext>): AsyncIterable<Change> {
+  const { cluster } = data.args;
+  return stream('Pgtask', data, (task) => isBackupTask(task) && (!cluster || taskBelongsToCluster(task, cluster)));
 }
 
-async function* workflowProgress(data: SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>): AsyncGenerator<Workflow> {
+function workflowProgress(data: SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>): AsyncIterableIterator<Workflow> {
   const { context, args } = data;
   const current = context.services.workflows.get(context.caller, args.namespace, args.id);
   const changes = changeStream(context, { filter: { kind: 'Pgtask', namespace: args.namespace, labelSelector: `${LABELS.workflowId}=${args.id}` } });
+  return interruptible(workflowStates(context, args.namespace, current.task, changes), () => void changes.return?.());
+}
+
+/** The workflow's state now, then after each change of its task, until it completes or goes. */
+async function* workflowStates(context: GraphQLContext, namespace: string, initial: Pgtask, changes: AsyncIterableIterator<Change>): AsyncGenerator<Workflow> {
   try {
-    let workflow = toWorkflowType(current.task);
+    let workflow = toWorkflowType(initial);
     yield workflow;
     if (workflow.completed) return;
     for await (const c of changes) {
       const task = c.event?.object as Pgtask | undefined;
       if (c.type === 'RESYNC') {
-        const fresh = context.services.ctx.cache.get(PGTASK, args.namespace, current.task.metadata.name);
+        const fresh = context.services.ctx.cache.get(PGTASK, namespace, initial.metadata.name);
         if (!fresh) return;
         workflow = toWorkflowType(fresh);
       } else if (!task || task.spec.tasktype !== TASK_TYPES.workflow) continue;
@@ -193,6 +199,6 @@ async function* workflowProgress(data: SubscribeResolverData<unknown, { namespac
       if (workflow.completed) return;
     }
   } finally {
-    await changes.return(undefined);
+    await changes.return?.();
   }
 }

@@ -7,7 +7,7 @@ import { clusterKey } from '../src/graphql/loaders.js';
 import { TaskConnection } from './connections.js';
 import { ListArgs } from './list-args.js';
 import { paginate } from './pagination.js';
-import { visibleList } from './visibility.js';
+import { visibleList, visibleNamespaces } from './visibility.js';
 
 @Resolver(() => Task)
 export class TaskResolver {
@@ -20,7 +20,8 @@ export class TaskResolver {
   @Authorized('ShowCluster')
   @Query(() => Task, { nullable: true })
   task(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Task | null {
-    const found = visibleList(ctx, PGTASK, { namespace }).find((t) => t.metadata.name === name);
+    visibleNamespaces(ctx, namespace); // refuses a namespace the caller may not read
+    const found = ctx.services.ctx.cache.get(PGTASK, namespace, name);
     return found ? toTask(found) : null;
   }
 

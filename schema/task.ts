@@ -2,6 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { LABELS, TASK_TYPES, WORKFLOW_STEPS } from '../src/domain/constants.js';
 import { TaskType } from './enums.js';
 import type { Pgtask } from '../src/domain/custom-resources.js';
+import { taskCluster } from '../src/domain/task-ownership.js';
 import { toWorkflow } from '../src/domain/workflow-service.js';
 import { DOC, KeyValue, keyValues } from './common.js';
 
@@ -31,7 +32,7 @@ export function toTask(cr: Pgtask): Task {
     name: cr.metadata.name,
     taskType: cr.spec.tasktype ?? '',
     type: KNOWN_TASK_TYPES.has(cr.spec.tasktype) ? cr.spec.tasktype : null,
-    clusterName: cr.metadata.labels?.[LABELS.pgCluster] ?? parameters['pg-cluster'] ?? null,
+    clusterName: taskCluster(cr) ?? null,
     progress: cr.spec.status ?? '',
     state: cr.status?.state ?? '',
     stateMessage: cr.status?.message ?? '',

@@ -197,7 +197,7 @@ async function startParts(options: AppOptions, teardown: Teardown): Promise<App>
   const schema = await graphqlSchema();
   const onError = (error: unknown): void => log.error({ err: error }, 'request failed');
   const graphql = await GraphqlHttpHandler.start({ schema, shared, authenticator, introspection: config.introspection, onError });
-  const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator, introspection: config.introspection, maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
+  const graphqlWs = new GraphqlWsServer({ schema, shared, authenticator, introspection: config.introspection, maxSubscriptionsPerUser: config.maxSubscriptionsPerUser, onExecution: () => metrics.subscriptionExecutions.inc() });
   const rest = new RestHandler({ routes: REST_ROUTES, authenticator, services: shared.services, onError });
 
   let adminEnsured = false;

@@ -4,7 +4,7 @@
  * old, or a client so slow that its buffer overflowed, gets a RESYNC change: re-read with a query.
  */
 import { CompiledFilter } from '../kube/event-hub.js';
-import type { EventFilter, KubeEvent } from '../kube/event-hub.js';
+import type { EventFilter, KubeEvent, Subscription } from '../kube/event-hub.js';
 import { LabelSelectorError } from '../kube/label-selector.js';
 import type { Caller } from '../domain/context.js';
 import { invalid } from '../domain/errors.js';
@@ -26,7 +26,24 @@ function visible(caller: Caller, event: KubeEvent): boolean {
   return caller.canAccess(event.object.metadata.namespace ?? '');
 }
 
-export async function* changeStream(ctx: GraphQLContext, options: StreamOptions): AsyncGenerator<Change> {
+/**
+ * A generator whose return() takes effect at once: a generator waiting on a read only handles
+ * return() at its next yield, so an idle subscription whose client left would hold its hub watch
+ * until another event came. `interrupt` ends the read it waits on.
+ */
+export function interruptible<T>(generator: AsyncGenerator<T>, interrupt: () => void): AsyncIterableIterator<T> {
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => generator.next(),
+    return: async () => {
+      interrupt();
+      return generator.return(undefined);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+export function changeStream(ctx: GraphQLContext, options: StreamOptions): AsyncIterableIterator<Change> {
   let compiled: CompiledFilter;
   try {
     compiled = new CompiledFilter(options.filter);
@@ -34,8 +51,12 @@ export async function* changeStream(ctx: GraphQLContext, options: StreamOptions)
     if (error instanceof LabelSelectorError) throw invalid('selector', error.message);
     throw error;
   }
-  // Subscribe before replaying so nothing falls between the replay and the live stream.
+  // Subscribed before replaying so nothing falls between the replay and the live stream.
   const subscription = ctx.hub.subscribe(options.filter);
+  return interruptible(changes(ctx, options, compiled, subscription), () => subscription.close());
+}
+
+async function* changes(ctx: GraphQLContext, options: StreamOptions, compiled: CompiledFilter, subscription: Subscription): AsyncGenerator<Change> {
   try {
     const replayed = new Set<string>();
     if (options.since) {

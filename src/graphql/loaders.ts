@@ -1,17 +1,18 @@
 /**
- * Per-request DataLoaders over the shared watch cache. Each relation is one batched pass over the
- * cache's `pg-cluster` index: a page of 1,000 clusters with their replicas and tasks makes no
- * Kubernetes API call and no scan of every object per cluster.
+ * Per-request DataLoaders over the shared watch cache. Each relation is one batched pass: labelled
+ * objects come from the cache's `pg-cluster` index, tasks from one ownership index per namespace
+ * and request. A page of 1,000 clusters with their replicas and tasks makes no Kubernetes API call
+ * and no scan of every object per cluster.
  */
 import DataLoader from 'dataloader';
-import { TASK_TYPES } from '../domain/constants.js';
 import type { CacheReader } from '../domain/context.js';
-import { PGCLUSTER, PGREPLICA, PGTASK } from '../domain/custom-resources.js';
-import type { Pgcluster, Pgreplica, Pgtask } from '../domain/custom-resources.js';
+import { PGCLUSTER, PGPOLICY, PGREPLICA, PGTASK } from '../domain/custom-resources.js';
+import type { Pgcluster, Pgpolicy, Pgreplica, Pgtask } from '../domain/custom-resources.js';
+import { taskCluster } from '../domain/task-ownership.js';
 import { DEPLOYMENTS, PODS, PVCS, SERVICES } from '../kube/resources.js';
 import type { KubeObject, ResourceHandle } from '../kube/resources.js';
 
-/** Key of a cluster: `namespace/name`. */
+/** Key of a namespaced object (a cluster, a policy): `namespace/name`. */
 export function clusterKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
@@ -25,28 +26,47 @@ function byClusterLoader<T extends KubeObject>(cache: CacheReader, handle: Resou
   return new DataLoader<string, T[]>(async (keys) => keys.map((key) => cache.byCluster(handle, ...splitKey(key))));
 }
 
+function byKeyLoader<T extends KubeObject>(cache: CacheReader, handle: ResourceHandle<T>): DataLoader<string, T | undefined> {
+  return new DataLoader<string, T | undefined>(async (keys) => keys.map((key) => cache.get(handle, ...splitKey(key))));
+}
+
 /**
- * pg_dump tasks carry no labels in 4.2.4 (only a `pg-cluster` parameter), so the label index
- * cannot find them: one pass over a namespace's tasks groups them by cluster for the request.
+ * Not every task carries the `pg-cluster` label (pg_dump, pg_restore and pgBackRest restore tasks
+ * name their cluster in a parameter), so the label index cannot find them all: one pass over a
+ * namespace's tasks groups them by the cluster they belong to, once per request.
  */
-function pgdumpLoader(cache: CacheReader): DataLoader<string, Map<string, Pgtask[]>> {
+function taskIndexLoader(cache: CacheReader): DataLoader<string, Map<string, Pgtask[]>> {
   return new DataLoader<string, Map<string, Pgtask[]>>(async (namespaces) =>
     namespaces.map((namespace) => {
       const byCluster = new Map<string, Pgtask[]>();
       for (const task of cache.list(PGTASK, namespace)) {
-        if (task.spec.tasktype !== TASK_TYPES.pgdump) continue;
-        const cluster = task.spec.parameters?.['pg-cluster'] ?? '';
-        byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), task]);
+        const cluster = taskCluster(task);
+        if (cluster === undefined) continue;
+        const tasks = byCluster.get(cluster);
+        if (tasks) tasks.push(task);
+        else byCluster.set(cluster, [task]);
       }
       return byCluster;
     }),
   );
 }
 
+function tasksLoader(index: DataLoader<string, Map<string, Pgtask[]>>): DataLoader<string, Pgtask[]> {
+  return new DataLoader<string, Pgtask[]>(async (keys) =>
+    Promise.all(
+      keys.map(async (key) => {
+        const [namespace, cluster] = splitKey(key);
+        return (await index.load(namespace)).get(cluster) ?? [];
+      }),
+    ),
+  );
+}
+
 export interface Loaders {
-  pgdumpTasks: DataLoader<string, Map<string, Pgtask[]>>;
   cluster: DataLoader<string, Pgcluster | undefined>;
+  policy: DataLoader<string, Pgpolicy | undefined>;
   replicas: DataLoader<string, Pgreplica[]>;
+  /** Every task that belongs to a cluster, labelled or not. */
   tasks: DataLoader<string, Pgtask[]>;
   pods: DataLoader<string, KubeObject[]>;
   services: DataLoader<string, KubeObject[]>;
@@ -56,10 +76,10 @@ export interface Loaders {
 
 export function createLoaders(cache: CacheReader): Loaders {
   return {
-    pgdumpTasks: pgdumpLoader(cache),
-    cluster: new DataLoader<string, Pgcluster | undefined>(async (keys) => keys.map((key) => cache.get(PGCLUSTER, ...splitKey(key)))),
+    cluster: byKeyLoader(cache, PGCLUSTER),
+    policy: byKeyLoader(cache, PGPOLICY),
     replicas: byClusterLoader(cache, PGREPLICA),
-    tasks: byClusterLoader(cache, PGTASK),
+    tasks: tasksLoader(taskIndexLoader(cache)),
     pods: byClusterLoader(cache, PODS),
     services: byClusterLoader(cache, SERVICES),
     deployments: byClusterLoader(cache, DEPLOYMENTS),

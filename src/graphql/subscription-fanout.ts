@@ -1,9 +1,10 @@
 /**
  * Identical live subscriptions share one execution. Subscribers with the same document, variables
  * and visibility (the namespaces they may see) join one group: the source stream is subscribed
- * once, each event is executed once, and the result object is handed to every member. Each member
- * has a bounded queue; a member that falls behind is ended (its client resubscribes and re-reads)
- * rather than letting memory grow.
+ * once, each event is executed once, and the result object is handed to every member (so its bytes
+ * are serialized once, see socket-relay.ts). Each member has a bounded queue; a member that falls
+ * behind is ended with SubscriberTooSlow (its client is told to reconnect and resync) rather than
+ * letting memory grow.
  */
 import type { ExecutionResult } from 'graphql';
 
@@ -12,10 +13,18 @@ export const MEMBER_QUEUE_LIMIT = 500;
 
 type Source = AsyncIterator<ExecutionResult>;
 
+/** Read from a member that fell MEMBER_QUEUE_LIMIT results behind: what it missed is gone. */
+export class SubscriberTooSlow extends Error {
+  constructor() {
+    super(`subscriber fell more than ${MEMBER_QUEUE_LIMIT} results behind; reconnect and resync`);
+  }
+}
+
 class Member implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: ExecutionResult[] = [];
   private waiter: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
   private ended = false;
+  private overflowed = false;
 
   constructor(private readonly leave: (member: Member) => void) {}
 
@@ -28,6 +37,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
       return;
     }
     if (this.queue.length >= MEMBER_QUEUE_LIMIT) {
+      this.overflowed = true;
       this.end();
       return;
     }
@@ -47,6 +57,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   next(): Promise<IteratorResult<ExecutionResult>> {
     const value = this.queue.shift();
     if (value) return Promise.resolve({ value, done: false });
+    if (this.overflowed) return Promise.reject(new SubscriberTooSlow());
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiter = resolve));
   }

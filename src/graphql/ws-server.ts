@@ -1,12 +1,13 @@
 /**
  * GraphQL over WebSocket (the graphql-ws protocol) on the same port and path as HTTP. The caller
  * authenticates with the upgrade request's Authorization header or `connectionParams.authorization`;
- * every subscription document passes the same depth and cost limits as HTTP queries.
+ * every subscription document passes the same depth and cost limits as HTTP queries. Subscription
+ * results go out through a SocketRelay (serialized once, bounded per socket).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, parse, print, specifiedRules, subscribe, validate } from 'graphql';
-import type { ExecutionArgs, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, parse, print, specifiedRules, validate } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/basic-auth.js';
@@ -14,7 +15,9 @@ import type { Caller } from '../domain/context.js';
 import { GRAPHQL_CODES, WS_CLOSE_CODES } from '../protocol.js';
 import { createContext } from './context.js';
 import { codedError } from './errors.js';
+import { executePerEvent } from './event-execution.js';
 import type { GraphQLContext, SharedContext } from './context.js';
+import { SocketRelay } from './socket-relay.js';
 import { SubscriptionFanout } from './subscription-fanout.js';
 import { GRAPHQL_PATH } from './http-handler.js';
 import { complexityError, depthRule } from './limits.js';
@@ -26,6 +29,8 @@ export interface GraphqlWsOptions {
   introspection: boolean;
   shared: SharedContext;
   authenticator: Authenticator;
+  /** Called once per execution of a subscription document for an event (a shared group counts once). */
+  onExecution?: () => void;
 }
 
 /** What onConnect learns about a connection and onSubscribe reads back. */
@@ -33,9 +38,6 @@ type ConnectionExtra = { caller?: Caller; active?: Set<string> };
 
 /** Live subscriptions one user may hold across all its connections, unless configured otherwise. */
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_USER = 100;
-
-/** Unsent bytes a client may have queued before it is disconnected as too slow. */
-export const MAX_SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /** Live-only subscriptions: a late joiner of a shared one sees exactly what it would alone. */
 const SHAREABLE_FIELDS = new Set(['clusterChanged', 'replicaChanged', 'taskChanged', 'policyChanged']);
@@ -58,6 +60,10 @@ function shareKey(args: ExecutionArgs, managed: readonly string[]): string | und
   return JSON.stringify([caller.username, print(args.document), args.operationName ?? null, args.variableValues ?? {}, visibility]);
 }
 
+function isResults(result: object): result is AsyncIterator<ExecutionResult> {
+  return 'next' in result;
+}
+
 export class GraphqlWsServer {
   private readonly fanout = new SubscriptionFanout();
   private readonly perUser = new Map<string, number>();
@@ -67,6 +73,7 @@ export class GraphqlWsServer {
 
   constructor(options: GraphqlWsOptions) {
     this.maxPerUser = options.maxSubscriptionsPerUser ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_USER;
+    const onExecution = options.onExecution ?? (() => undefined);
     const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
       {
         schema: options.schema,
@@ -103,15 +110,14 @@ export class GraphqlWsServer {
           return { schema: options.schema, document, variableValues: payload.variables ?? null, operationName: payload.operationName ?? null, contextValue: createContext(caller, options.shared) };
         },
         subscribe: (args) => {
+          const caller = (args.contextValue as GraphQLContext).caller;
+          const start = () => executePerEvent(args, () => createContext(caller, options.shared), onExecution);
           const key = shareKey(args, options.shared.services.ctx.namespaces);
-          return key === undefined ? subscribe(args) : this.fanout.subscribe(key, () => subscribe(args));
+          return key === undefined ? start() : this.fanout.subscribe(key, start);
         },
-        onNext: (ctx, _id, _payload, _args, result) => {
-          // A client that stops reading must not make the server hold its unsent messages.
-          if (ctx.extra.socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) ctx.extra.socket.close(WS_CLOSE_CODES.tooSlow, 'client too slow; reconnect and resync');
-          if (!result.errors) return undefined;
-          return { ...result, errors: result.errors.map(codedError) };
-        },
+        onOperation: (ctx, id, _payload, _args, result) => (typeof result === 'object' && result !== null && isResults(result) ? new SocketRelay(ctx.extra.socket, id, result) : undefined),
+        // Only single results (an error answered instead of a stream) still go out through graphql-ws.
+        onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(codedError) } : undefined),
         onError: (_ctx, _id, _payload, errors) => errors.map(codedError),
         onComplete: (ctx, id) => this.release(ctx.extra, id),
         onClose: (ctx) => {

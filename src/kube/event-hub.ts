@@ -25,6 +25,8 @@ export interface EventFilter {
   namespace?: string;
   labelSelector?: string;
   name?: string;
+  /** A rule no label selector can say (e.g. which cluster a task belongs to); it joins the selector's ADDED / DELETED rule. */
+  match?: (object: KubeObject) => boolean;
 }
 
 export type SubscriptionCloseReason = 'closed' | 'overflow';
@@ -50,15 +52,16 @@ export const DEFAULT_SUBSCRIBER_BUFFER = 1_000;
 const QUEUE_COMPACT_THRESHOLD = 256;
 
 /**
- * A compiled filter. Label selectors follow the watch rule of the API server: an object that
- * starts matching arrives as ADDED and one that stops matching as DELETED, so a subscriber's view
- * of "objects matching my selector" stays exact.
+ * A compiled filter. Label selectors (and `match`) follow the watch rule of the API server: an
+ * object that starts matching arrives as ADDED and one that stops matching as DELETED, so a
+ * subscriber's view of "objects matching my selector" stays exact.
  */
 export class CompiledFilter {
   readonly kinds: ReadonlySet<string> | undefined;
   private readonly namespace: string | undefined;
   private readonly name: string | undefined;
   private readonly selector: LabelSelector | undefined;
+  private readonly match: ((object: KubeObject) => boolean) | undefined;
 
   constructor(filter: EventFilter) {
     const kinds = filter.kind === undefined ? undefined : Array.isArray(filter.kind) ? filter.kind : [filter.kind];
@@ -67,6 +70,11 @@ export class CompiledFilter {
     this.name = filter.name;
     const selector = filter.labelSelector ? parseLabelSelector(filter.labelSelector) : undefined;
     this.selector = selector && !selector.empty ? selector : undefined;
+    this.match = filter.match;
+  }
+
+  private matches(object: KubeObject): boolean {
+    return (!this.selector || this.selector.matches(object.metadata.labels)) && (!this.match || this.match(object));
   }
 
   /** The event as this receiver sees it, or undefined when it should not see it. */
@@ -75,10 +83,10 @@ export class CompiledFilter {
     const meta = event.object.metadata;
     if (this.namespace !== undefined && (meta.namespace ?? '') !== this.namespace) return undefined;
     if (this.name !== undefined && meta.name !== this.name) return undefined;
-    if (!this.selector) return event;
-    const matchesNow = this.selector.matches(meta.labels);
+    if (!this.selector && !this.match) return event;
+    const matchesNow = this.matches(event.object);
     if (event.type !== 'MODIFIED') return matchesNow ? event : undefined;
-    const matchedBefore = event.oldObject ? this.selector.matches(event.oldObject.metadata.labels) : matchesNow;
+    const matchedBefore = event.oldObject ? this.matches(event.oldObject) : matchesNow;
     if (matchedBefore && matchesNow) return event;
     if (matchesNow) return { type: 'ADDED', kind: event.kind, object: event.object };
     if (matchedBefore) return { ...event, type: 'DELETED' };

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), served at GET /metrics to authenticated callers: the
- * controllers' work queues (depth, reconcile duration, errors) and the process defaults.
+ * controllers' work queues (depth, reconcile duration, errors), GraphQL subscription executions and
+ * the process defaults.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -25,6 +26,7 @@ export class Metrics {
       for (const [controller, depth] of Object.entries(this.queueDepths())) this.queueDepth.set({ controller }, depth);
     },
   });
+  readonly subscriptionExecutions = new Counter({ name: 'pgo_graphql_subscription_executions_total', help: 'Executions of GraphQL subscription documents for events; identical subscriptions share one execution per event.', registers: [this.registry] });
   readonly leader = new Gauge({ name: 'pgo_controller_leader', help: '1 while this process holds the controllers lease.', registers: [this.registry] });
 
   constructor() {

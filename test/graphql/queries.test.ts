@@ -17,6 +17,10 @@ function task(name: string, cluster: string, namespace: string): Record<string, 
   return { apiVersion: 'crunchydata.com/v1', kind: 'Pgtask', metadata: { name, namespace, labels: { 'pg-cluster': cluster } }, spec: { namespace, name, tasktype: 'backrest', status: '', parameters: { 'pg-cluster': cluster } } };
 }
 
+function policy(name: string, namespace: string): Record<string, unknown> {
+  return { apiVersion: 'crunchydata.com/v1', kind: 'Pgpolicy', metadata: { name, namespace }, spec: { namespace, name, url: '', sql: 'select 1;', status: '' } };
+}
+
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -26,7 +30,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
 }
 
 interface Page {
-  clusters: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { name: string; replicas: { name: string; cluster: { name: string } }[]; tasks: { name: string }[] }[] };
+  clusters: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { name: string; replicas: { name: string; cluster: { name: string } }[]; tasks: { name: string }[]; policies: { name: string }[] }[] };
 }
 
 describe('GraphQL queries over the watch cache', () => {
@@ -36,11 +40,11 @@ describe('GraphQL queries over the watch cache', () => {
     // The API's own writes are checked here; the controllers would move them on.
     t = await startTestApp({ PGO_CONTROLLERS: 'false' });
     const custom = t.kc.makeApiClient(k8s.CustomObjectsApi);
-    const writes: Promise<unknown>[] = [];
+    const writes: Promise<unknown>[] = ['pgouser1', 'pgouser2'].map((namespace) => custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgpolicies', body: policy('audit', namespace) }));
     for (let i = 0; i < CLUSTERS; i++) {
       const name = `c${String(i).padStart(3, '0')}`;
       const namespace = i % 2 === 0 ? 'pgouser1' : 'pgouser2';
-      writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgclusters', body: pgcluster(name, namespace, { env: i < 10 ? 'prod' : 'dev' }) }));
+      writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgclusters', body: pgcluster(name, namespace, { env: i < 10 ? 'prod' : 'dev', audit: 'pgpolicy', dropped: 'pgpolicy' }) }));
       for (const r of ['a', 'b']) writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgreplicas', body: replica(`${name}-${r}`, name, namespace) }));
       writes.push(custom.createNamespacedCustomObject({ ...CR, namespace, plural: 'pgtasks', body: task(`${name}-t`, name, namespace) }));
     }
@@ -49,12 +53,13 @@ describe('GraphQL queries over the watch cache', () => {
   });
   after(() => t.dispose());
 
-  test('a nested query of 100 clusters with replicas and tasks makes no Kubernetes API request', async () => {
+  test('a nested query of 100 clusters with every relation makes no Kubernetes API request', async () => {
     const before = t.app.cache.requestCount + t.app.writer.requests;
-    const res = await t.gql<Page>('{ clusters(first: 100) { totalCount nodes { name replicas { name cluster { name } } tasks { name } } } }');
+    const res = await t.gql<Page>('{ clusters(first: 100) { totalCount nodes { name replicas { name cluster { name } } tasks { name cluster { name } } backups { name } workflows { id } policies { name } pods { name } services { name } deployments { name } volumes { name } } } }');
     assert.equal(res.errors, undefined);
     assert.equal(res.data?.clusters.nodes.length, CLUSTERS);
     assert.ok(res.data?.clusters.nodes.every((c) => c.replicas.length === 2 && c.tasks.length === 1 && c.replicas.every((r) => r.cluster.name === c.name)));
+    assert.ok(res.data?.clusters.nodes.every((c) => c.policies.length === 1 && c.policies[0].name === 'audit'), 'each cluster shows the applied policy that exists, and not the one that does not');
     assert.equal(t.app.cache.requestCount + t.app.writer.requests, before);
   });
 

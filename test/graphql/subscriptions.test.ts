@@ -97,6 +97,76 @@ describe('GraphQL subscriptions', () => {
     sub.stop();
   });
 
+  test('a replica subscription sees ADDED, MODIFIED and DELETED of its cluster\'s replicas in order, and no other cluster\'s', async () => {
+    const sub = subscribe<{ replicaChanged: { type: string; replica: { name: string; clusterName: string } | null } }>(t.ws(), 'subscription { replicaChanged(namespace: "pgouser1", selector: "pg-cluster=rep") { type replica { name clusterName } } }');
+    await new Promise((r) => setTimeout(r, 200));
+    const replicas = { group: 'crunchydata.com', version: 'v1', namespace: 'pgouser1', plural: 'pgreplicas' };
+    const replica = (name: string, cluster: string) => ({ apiVersion: 'crunchydata.com/v1', kind: 'Pgreplica', metadata: { name, namespace: 'pgouser1', labels: { 'pg-cluster': cluster, name } }, spec: { namespace: 'pgouser1', name, clustername: cluster, status: '', userlabels: {} } });
+    await custom.createNamespacedCustomObject({ ...replicas, body: replica('other-abcd', 'other') });
+    await custom.createNamespacedCustomObject({ ...replicas, body: replica('rep-abcd', 'rep') });
+    await custom.patchNamespacedCustomObject({ ...replicas, name: 'rep-abcd', body: { metadata: { labels: { touched: 'yes' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await custom.deleteNamespacedCustomObject({ ...replicas, name: 'other-abcd' });
+    await custom.deleteNamespacedCustomObject({ ...replicas, name: 'rep-abcd' });
+    const changes = await sub.next(3);
+    assert.deepEqual(
+      changes.map((c) => [c.replicaChanged.type, c.replicaChanged.replica?.name, c.replicaChanged.replica?.clusterName]),
+      [
+        ['ADDED', 'rep-abcd', 'rep'],
+        ['MODIFIED', 'rep-abcd', 'rep'],
+        ['DELETED', 'rep-abcd', 'rep'],
+      ],
+    );
+    sub.stop();
+  });
+
+  test('a policy subscription sees ADDED, MODIFIED and DELETED in order in its namespace only', async () => {
+    const sub = subscribe<{ policyChanged: { type: string; policy: { name: string; namespace: string; sql: string } | null } }>(t.ws(), 'subscription { policyChanged(namespace: "pgouser2") { type policy { name namespace sql } } }');
+    await new Promise((r) => setTimeout(r, 200));
+    const policies = (namespace: string) => ({ group: 'crunchydata.com', version: 'v1', namespace, plural: 'pgpolicies' });
+    const policy = (name: string, namespace: string) => ({ apiVersion: 'crunchydata.com/v1', kind: 'Pgpolicy', metadata: { name, namespace }, spec: { namespace, name, url: '', sql: 'select 1;', status: '' } });
+    await custom.createNamespacedCustomObject({ ...policies('pgouser1'), body: policy('audit', 'pgouser1') });
+    await custom.createNamespacedCustomObject({ ...policies('pgouser2'), body: policy('audit', 'pgouser2') });
+    await custom.patchNamespacedCustomObject({ ...policies('pgouser2'), name: 'audit', body: { spec: { sql: 'select 2;' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await custom.deleteNamespacedCustomObject({ ...policies('pgouser1'), name: 'audit' });
+    await custom.deleteNamespacedCustomObject({ ...policies('pgouser2'), name: 'audit' });
+    const changes = await sub.next(3);
+    assert.deepEqual(
+      changes.map((c) => [c.policyChanged.type, c.policyChanged.policy?.namespace, c.policyChanged.policy?.sql]),
+      [
+        ['ADDED', 'pgouser2', 'select 1;'],
+        ['MODIFIED', 'pgouser2', 'select 2;'],
+        ['DELETED', 'pgouser2', 'select 2;'],
+      ],
+    );
+    sub.stop();
+  });
+
+  test('workflowProgress sends the current state, then each step, and completes when the workflow completes', async () => {
+    const created = await t.gql<{ createCluster: { workflowId: string } }>('mutation { createCluster(input: { namespace: "pgouser1", name: "progress" }) { workflowId } }');
+    const id = created.data!.createCluster.workflowId;
+    const states = t.ws().iterate<{ workflowProgress: { steps: { name: string }[]; completed: boolean } }>({ query: 'subscription($id: String!) { workflowProgress(namespace: "pgouser1", id: $id) { steps { name } completed } }', variables: { id } });
+    // Steps are ordered by their time: each one a minute after the previous.
+    const step = (name: string, minutesLater: number) =>
+      custom.patchNamespacedCustomObject({ group: 'crunchydata.com', version: 'v1', namespace: 'pgouser1', plural: 'pgtasks', name: 'progress-createcluster', body: { spec: { parameters: { [name]: new Date(Date.now() + minutesLater * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const seen: [string[], boolean][] = [];
+    const completes = (async () => {
+      for await (const state of states) {
+        const progress = state.data!.workflowProgress;
+        seen.push([progress.steps.map((s) => s.name), progress.completed]);
+        if (seen.length === 1) await step('primary ready', 1);
+        else if (seen.length === 2) await step('task completed', 2);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const stalls = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the subscription did not complete; saw ${JSON.stringify(seen)}`)), 10_000)));
+    await Promise.race([completes, stalls]).finally(() => clearTimeout(timer));
+    assert.deepEqual(seen, [
+      [['task submitted'], false],
+      [['task submitted', 'primary ready'], false],
+      [['task submitted', 'primary ready', 'task completed'], true],
+    ]);
+  });
+
   test('taskChanged filtered by cluster sees the tasks a mutation creates', async () => {
     const sub = subscribe<{ taskChanged: { type: string; task: { name: string; taskType: string } } }>(t.ws(), 'subscription { taskChanged(namespace: "pgouser1", cluster: "tasky") { type task { name taskType } } }');
     await new Promise((r) => setTimeout(r, 200));

@@ -73,6 +73,24 @@ test('an object that starts matching the label selector arrives as ADDED', async
   }
 });
 
+test('a match rule follows the watch rule of label selectors: starting to match is ADDED, stopping is DELETED', async () => {
+  const hub = new EventHub();
+  const subscription = hub.subscribe({ match: (object) => object.metadata.annotations?.owner === 'hippo' });
+  try {
+    const other = pod('pgouser1', 'job', {}, '1');
+    const owned = { ...other, metadata: { ...other.metadata, annotations: { owner: 'hippo' }, resourceVersion: '2' } };
+    const released = { ...other, metadata: { ...other.metadata, resourceVersion: '3' } };
+    hub.publish(added(other));
+    hub.publish({ type: 'MODIFIED', kind: 'Pod', object: owned, oldObject: other });
+    hub.publish({ type: 'MODIFIED', kind: 'Pod', object: released, oldObject: owned });
+    const events = await takeEvents(subscription, 2);
+    assert.deepEqual(summary(events), ['ADDED Pod job', 'DELETED Pod job']);
+    assert.equal(subscription.buffered, 0);
+  } finally {
+    subscription.close();
+  }
+});
+
 test('a malformed label selector is refused when subscribing', () => {
   const hub = new EventHub();
   assert.throws(() => hub.subscribe({ labelSelector: 'a in (b' }), LabelSelectorError);
