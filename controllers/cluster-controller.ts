@@ -18,6 +18,7 @@ import type { KubeObject } from '../src/kube/resources.js';
 import { adopt, ensure, recordEvent, tolerateMissing, withOwner } from './kube-helpers.js';
 import { collectSecretName, COLLECT_USER, metricsEnabled, usesS3 } from './database-pod.js';
 import { instanceLookups } from './instance-lookups.js';
+import { patroniShouldPause, setPatroniPause } from './patroni-pause.js';
 import type { ControllerContext } from './kube-helpers.js';
 import { byClusterLabel, keyOf, ownedBy, splitKey } from './runtime.js';
 import type { Controller, ReconcileResult } from './runtime.js';
@@ -89,7 +90,7 @@ export class ClusterController implements Controller {
     await this.labelPods(cluster);
     await this.adoptPatroniConfigMaps(cluster);
     await this.onPrimaryReady(cluster);
-    await this.syncPause(cluster);
+    await setPatroniPause(this.ctx, cluster, patroniShouldPause(cluster));
     await this.syncPgbouncer(cluster);
     await this.syncResources(cluster);
     return this.autoFailover(cluster);
@@ -190,31 +191,6 @@ export class ClusterController implements Controller {
     await ensure(this.ctx, PGTASK, taskObject({ namespace: ns, name: taskName, tasktype: TASK_TYPES.failover, labels: { [LABELS.target]: target, [LABELS.pgCluster]: name, [LABELS.pgouser]: AUTOFAILOVER_USER }, parameters: { [name]: name } }));
     const why = primary ? 'not ready' : 'without a pod';
     await recordEvent(this.ctx, cluster, 'Warning', 'AutoFailover', `primary ${primaryName} ${why} for ${Math.round(waited / 1000)} s: promoting ${target}`);
-  }
-
-  /**
-   * Automatic failover on or off (reference §7.13): Patroni is paused exactly when the `autofail`
-   * label is `false`. A missing or unreadable label counts as `true` (reference §11 item 2).
-   */
-  private async syncPause(cluster: Pgcluster): Promise<void> {
-    const ns = cluster.metadata.namespace ?? '';
-    const scope = cluster.metadata.labels?.[LABELS.pghaScope];
-    if (!scope) return;
-    const configMap = this.ctx.cache.get(CONFIGMAPS, ns, `${scope}-config`);
-    const text = configMap?.metadata.annotations?.config;
-    if (!text) return;
-    let config: Record<string, unknown>;
-    try {
-      config = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const pause = cluster.metadata.labels?.[LABELS.autofail] === 'false';
-    if ((config.pause === true) === pause) return;
-    if (pause) config.pause = true;
-    else delete config.pause;
-    await tolerateMissing(this.ctx.writer.mergePatch(CONFIGMAPS, ns, `${scope}-config`, { metadata: { annotations: { config: JSON.stringify(config) } } }));
-    await recordEvent(this.ctx, cluster, 'Normal', pause ? 'AutofailDisabled' : 'AutofailEnabled', `Patroni ${pause ? 'paused' : 'resumed'} for scope ${scope}`);
   }
 
   private async build(cluster: Pgcluster): Promise<void> {

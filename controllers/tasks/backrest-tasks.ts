@@ -9,6 +9,7 @@ import { ensure, recordEvent, tolerateMissing, withOwner } from '../kube-helpers
 import type { ReconcileResult } from '../runtime.js';
 import { backupTask } from '../backup-tasks.js';
 import { instanceLookups } from '../instance-lookups.js';
+import { setPatroniPause } from '../patroni-pause.js';
 import { pgDeployment, pvc, restoreVolumes, validUserLabels } from '../templates.js';
 import type { JobInput } from '../templates.js';
 import { jobState, PREVIOUS_JOB_WAIT_MS, suffixOf, TaskKit } from './task-kit.js';
@@ -143,6 +144,8 @@ export class BackrestTasks extends TaskKit {
     const toPvc = p['backrest-restore-to-pvc'] ?? '';
     const jobName = p[RESTORE_JOB_PARAMETER];
     if (!jobName) {
+      // Before the instances go, so Patroni does not fail over to one of them (reference §7.7).
+      await setPatroniPause(this.ctx, cluster, true);
       const claim = pvc(ns, clusterName, toPvc, cluster.spec.PrimaryStorage);
       if (claim) await ensure(this.ctx, PVCS, claim);
       for (const d of this.ctx.cache.byCluster(DEPLOYMENTS, ns, clusterName)) {

@@ -396,6 +396,9 @@ describe('the life of a cluster', () => {
     assert.ok(cluster);
     const workflow = await t.gql<{ workflow: { steps: { name: string }[] } }>(`{ workflow(namespace: "pgouser1", id: "${id}") { steps { name } } }`);
     assert.deepEqual(workflow.data?.workflow.steps.map((s) => s.name), ['task submitted', 'restore job created', 'restored Primary created']);
+    // Patroni's old scope was paused before its instances were taken away, so it could not fail over to one.
+    const oldScope = JSON.parse(String((await core.readNamespacedConfigMap({ namespace: NS, name: 'hippo-config' })).metadata?.annotations?.config)) as { pause?: boolean };
+    assert.equal(oldScope.pause, true);
   });
 
   test('deleting the cluster removes everything it owned, its data and its backups', async () => {
