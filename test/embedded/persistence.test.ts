@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { startEmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { pgcluster } from '../support/fixtures.js';
 import { CRD_DIR, REPO_ROOT, startTestServer } from '../support/embedded.js';
 import type { TestServer } from '../support/embedded.js';
@@ -133,6 +134,20 @@ describe('persistence', () => {
       running = false;
       await informer.stop();
       await t.dispose();
+    }
+  });
+
+  test('a server whose port is in use fails to start and leaves its data directory free for the next start', async () => {
+    const busy = await startTestServer({ insecure: true });
+    const dataDir = mkdtempSync(join(tmpdir(), 'pgo-embedded-'));
+    try {
+      const port = Number(new URL(busy.server.url).port);
+      await assert.rejects(startEmbeddedServer({ dataDir, host: '127.0.0.1', port, insecure: true }), /EADDRINUSE/);
+      const next = await startEmbeddedServer({ dataDir, host: '127.0.0.1', port: 0, insecure: true });
+      await next.close();
+    } finally {
+      await busy.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
