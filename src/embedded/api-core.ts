@@ -273,7 +273,8 @@ export class ApiCore {
     const patchedMeta = metadataOf(patched);
     if (patchedMeta.resourceVersion !== undefined && String(patchedMeta.resourceVersion) !== String(entry.rv)) throw conflict(this.ref(rt, name));
     if (patchedMeta.name !== name) throw badRequest('the name of the object does not match the name on the URL');
-    if (rt.namespaced && patchedMeta.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    // An empty namespace is filled from the URL, as the apiserver's BeforeUpdate does.
+    if (rt.namespaced) this.checkNamespaceMatches(patchedMeta, namespace);
     return this.writeExisting(rt, entry, patched, subresource, options);
   }
 
@@ -593,7 +594,8 @@ export class ApiCore {
       try {
         rows = this.store.listAt(resource, snapshot, ns);
       } catch (e) {
-        if (e instanceof ApiError && e.code === 410 && token) throw expired(CONTINUE_TOO_OLD);
+        // The fresh token continues after the same key at the current revision: an inconsistent list, as the message says.
+        if (e instanceof ApiError && e.code === 410 && token) throw expired(CONTINUE_TOO_OLD, encodeContinue({ rv: current, start: token.start }));
         throw e;
       }
     } else rows = this.store.list(resource, ns);
@@ -730,7 +732,9 @@ function encodeContinue(token: ContinueToken): string {
 function decodeContinue(text: string): ContinueToken {
   try {
     const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (isJsonObject(parsed) && typeof parsed.rv === 'number' && typeof parsed.start === 'string') return { rv: parsed.rv, start: parsed.start };
+    if (isJsonObject(parsed) && Number.isSafeInteger(parsed.rv) && (parsed.rv as number) >= 0 && typeof parsed.start === 'string') {
+      return { rv: parsed.rv as number, start: parsed.start };
+    }
   } catch {
     // fall through to the 400 below
   }
