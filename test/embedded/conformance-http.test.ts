@@ -209,6 +209,16 @@ describe('server-side apply', () => {
     assert.deepEqual((res.json().spec as { ports: { port: number }[] }).ports.map((p) => p.port), [5432, 2022]);
   });
 
+  test('a finalizer the manager dropped is removed as from a set, and one another writer added stays', async () => {
+    const path = `${CONFIGMAPS}/finalized`;
+    const configMap = (finalizers: string[]) => ({ metadata: { name: 'finalized', finalizers } });
+    assert.equal((await apply(path, configMap(['example.com/a', 'example.com/b']))).status, 201);
+    assert.equal((await raw(t, 'PATCH', path, [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/c' }], JSON_PATCH)).status, 200);
+    const res = await apply(path, configMap(['example.com/a']));
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual((res.json().metadata as { finalizers: string[] }).finalizers, ['example.com/a', 'example.com/c']);
+  });
+
   test("a custom resource's list entry the manager dropped is removed by the CRD's x-kubernetes-list-map-keys", async () => {
     const item = { type: 'object', properties: { name: { type: 'string' }, size: { type: 'integer' } }, required: ['name'] };
     const listSchema = { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: item };
