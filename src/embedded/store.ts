@@ -1,9 +1,10 @@
 /**
  * The embedded API server's storage, after kine: a global revision counter, the current state of every
- * object, and a per-type log of recent events used to resume watches and rebuild older list snapshots.
+ * object, a per-type log of recent events used to resume watches and rebuild older list snapshots, and
+ * beside each object the documents its field managers last applied (server-side apply).
  * One process owns the database (SQLite exclusive locking), better-sqlite3 is synchronous, so writes are
- * serialised by the event loop and revisions have no gaps. Everything is also held in memory as JSON
- * text, so reads never touch SQLite.
+ * serialised by the event loop and revisions have no gaps. Everything but the applied documents is also
+ * held in memory as JSON text, so reads never touch SQLite.
  */
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
