@@ -31,6 +31,7 @@ import type { StructuralSchema } from './crd-schema.js';
 import { parseFieldSelector } from './field-selector.js';
 import type { FieldSelector } from './field-selector.js';
 import { finalizersOf, generatedName, metadataCauses, nameProblem, nowTimestamp } from './object-meta.js';
+import { applyServerSide, applyShape } from './patch/apply-patch.js';
 import { applyJsonPatch } from './patch/json-patch.js';
 import { applyMergePatch } from './patch/merge-patch.js';
 import { applyStrategicMergePatch } from './patch/strategic-merge-patch.js';
@@ -236,17 +237,8 @@ export class ApiCore {
     if (contentType === PATCH_TYPES.strategic && !rt.builtin) {
       throw unsupportedMediaType([PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]);
     }
+    if (contentType === PATCH_TYPES.apply) return this.apply(rt, namespace, name, patchBody, subresource, options);
     const entry = this.store.get(resourceId(rt), rt.namespaced ? namespace : '', name);
-    if (contentType === PATCH_TYPES.apply) {
-      if (!options.fieldManager) throw badRequest('PATCH, application/apply-patch+yaml requests must supply a fieldManager (the fieldManager query parameter)');
-      if (!isJsonObject(patchBody)) throw badRequest('the apply patch must be a YAML or JSON object');
-      this.checkTypeMeta(rt, patchBody);
-      if (!entry) {
-        const metadata = isJsonObject(patchBody.metadata) ? patchBody.metadata : {};
-        if (metadata.name !== undefined && metadata.name !== name) throw badRequest('the name of the object does not match the name on the URL');
-        return this.create(rt, namespace, { ...patchBody, metadata: { ...metadata, name } }, options);
-      }
-    }
     if (!entry) throw notFound(this.ref(rt, name));
     const current = JSON.parse(entry.json) as JsonObject;
     let patched: JsonValue;
@@ -255,7 +247,6 @@ export class ApiCore {
         patched = applyJsonPatch(current, patchBody, { kind: rt.kind, group: rt.group, name });
         break;
       case PATCH_TYPES.merge:
-      case PATCH_TYPES.apply:
         if (!isJsonObject(patchBody)) throw badRequest('the merge patch must be a JSON object');
         patched = applyMergePatch(current, patchBody);
         break;
@@ -266,6 +257,47 @@ export class ApiCore {
       default:
         throw unsupportedMediaType(rt.builtin ? Object.values(PATCH_TYPES) : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]);
     }
+    return this.writePatched(rt, namespace, entry, patched, subresource, options);
+  }
+
+  /**
+   * Server-side apply: creates the absent object, else removes what this manager applied before and
+   * omits now and merges the rest (patch/apply-patch.ts). The applied document is recorded per
+   * manager (and subresource) beside the object.
+   */
+  private apply(
+    rt: ResourceType,
+    namespace: string,
+    name: string,
+    patchBody: JsonValue,
+    subresource: string | undefined,
+    options: WriteOptions & { fieldManager?: string },
+  ): WriteResult {
+    if (!options.fieldManager) throw badRequest('PATCH, application/apply-patch+yaml requests must supply a fieldManager (the fieldManager query parameter)');
+    if (!isJsonObject(patchBody)) throw badRequest('the apply patch must be a YAML or JSON object');
+    this.checkTypeMeta(rt, patchBody);
+    const ns = rt.namespaced ? namespace : '';
+    // '\0' cannot occur in a query parameter kubectl sends: it separates the manager from the subresource.
+    const manager = subresource ? `${options.fieldManager}\0${subresource}` : options.fieldManager;
+    const entry = this.store.get(resourceId(rt), ns, name);
+    let result: WriteResult;
+    if (!entry) {
+      const metadata = isJsonObject(patchBody.metadata) ? patchBody.metadata : {};
+      if (metadata.name !== undefined && metadata.name !== name) throw badRequest('the name of the object does not match the name on the URL');
+      result = this.create(rt, namespace, { ...patchBody, metadata: { ...metadata, name } }, options);
+    } else {
+      const previous = this.store.appliedBy(resourceId(rt), ns, name, manager);
+      const shape = applyShape(rt.kind, rt.builtin ? undefined : (rt.schema as unknown as StructuralSchema | undefined));
+      const patched = applyServerSide(JSON.parse(entry.json) as JsonObject, patchBody, previous, shape);
+      result = this.writePatched(rt, namespace, entry, patched, subresource, options);
+    }
+    if (!options.dryRun && this.store.get(resourceId(rt), ns, name)) this.store.recordApplied(resourceId(rt), ns, name, manager, patchBody);
+    return result;
+  }
+
+  /** The checks every patch result passes before it is written. */
+  private writePatched(rt: ResourceType, namespace: string, entry: StoredEntry, patched: JsonValue, subresource: string | undefined, options: WriteOptions): WriteResult {
+    const name = entry.name;
     if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
     // A patch that leaves a field undecodable is the patch's fault: 422, as the apiserver's patch handler answers.
     const problem = builtinTypeProblem(rt, patched);
@@ -273,7 +305,8 @@ export class ApiCore {
     const patchedMeta = metadataOf(patched);
     if (patchedMeta.resourceVersion !== undefined && String(patchedMeta.resourceVersion) !== String(entry.rv)) throw conflict(this.ref(rt, name));
     if (patchedMeta.name !== name) throw badRequest('the name of the object does not match the name on the URL');
-    if (rt.namespaced && patchedMeta.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    // An empty namespace is filled from the URL, as the apiserver's BeforeUpdate does.
+    if (rt.namespaced) this.checkNamespaceMatches(patchedMeta, namespace);
     return this.writeExisting(rt, entry, patched, subresource, options);
   }
 
@@ -593,7 +626,8 @@ export class ApiCore {
       try {
         rows = this.store.listAt(resource, snapshot, ns);
       } catch (e) {
-        if (e instanceof ApiError && e.code === 410 && token) throw expired(CONTINUE_TOO_OLD);
+        // The fresh token continues after the same key at the current revision: an inconsistent list, as the message says.
+        if (e instanceof ApiError && e.code === 410 && token) throw expired(CONTINUE_TOO_OLD, encodeContinue({ rv: current, start: token.start }));
         throw e;
       }
     } else rows = this.store.list(resource, ns);
@@ -730,7 +764,9 @@ function encodeContinue(token: ContinueToken): string {
 function decodeContinue(text: string): ContinueToken {
   try {
     const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (isJsonObject(parsed) && typeof parsed.rv === 'number' && typeof parsed.start === 'string') return { rv: parsed.rv, start: parsed.start };
+    if (isJsonObject(parsed) && Number.isSafeInteger(parsed.rv) && (parsed.rv as number) >= 0 && typeof parsed.start === 'string') {
+      return { rv: parsed.rv as number, start: parsed.start };
+    }
   } catch {
     // fall through to the 400 below
   }

@@ -66,6 +66,8 @@ export class ApiError extends Error {
     readonly reason: StatusReason,
     message: string,
     readonly details?: StatusDetails,
+    /** A token to resume a list with, as the Status of an expired continue carries in its metadata. */
+    readonly continueToken?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -75,7 +77,7 @@ export class ApiError extends Error {
     const status: JsonObject = {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.continueToken === undefined ? {} : { continue: this.continueToken },
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -135,8 +137,8 @@ export function conflict(ref: ResourceRef, why = 'the object has been modified; 
   );
 }
 
-export function expired(message: string): ApiError {
-  return new ApiError(410, 'Expired', message);
+export function expired(message: string, continueToken?: string): ApiError {
+  return new ApiError(410, 'Expired', message, undefined, continueToken);
 }
 
 export function gone(message: string): ApiError {

@@ -344,7 +344,21 @@ const GO_SCALAR: Record<Scalar, string> = {
 };
 
 const STRING_MAP = mapOf(STRING);
-const OBJECT_META_FIELDS = struct('ObjectMeta', { name: STRING, labels: STRING_MAP, annotations: STRING_MAP });
+const OBJECT_META_FIELDS = struct('ObjectMeta', {
+  name: STRING,
+  generateName: STRING,
+  namespace: STRING,
+  uid: STRING,
+  resourceVersion: STRING,
+  generation: INT64,
+  creationTimestamp: TIME,
+  deletionTimestamp: TIME,
+  deletionGracePeriodSeconds: INT64,
+  labels: STRING_MAP,
+  annotations: STRING_MAP,
+  finalizers: listOf(STRING),
+  ownerReferences: listOf(struct('OwnerReference', { apiVersion: STRING, kind: STRING, name: STRING, uid: STRING, controller: BOOL, blockOwnerDeletion: BOOL })),
+});
 const LABEL_SELECTOR = struct('LabelSelector', {
   matchLabels: STRING_MAP,
   matchExpressions: listOf(struct('LabelSelectorRequirement', { key: STRING, operator: STRING, values: listOf(STRING) })),
@@ -544,10 +558,14 @@ function problemIn(kind: string, type: FieldType, value: JsonValue, path: string
 }
 
 /**
- * The first field of a built-in object that its Go type could not decode, or undefined. Kinds and
- * fields without a table entry are not checked (custom resources have their CRD schema instead).
+ * The first field of an object that its Go type could not decode, or undefined: metadata for every
+ * kind; other fields only for kinds and fields with a table entry (custom resources have their CRD
+ * schema instead).
  */
 export function builtinTypeProblem(rt: ResourceType, object: JsonObject): TypeProblem | undefined {
+  // Every kind, custom ones included, decodes its metadata into ObjectMeta.
+  const metaProblem = object.metadata === undefined ? undefined : problemIn(rt.kind, OBJECT_META_FIELDS, object.metadata, 'metadata');
+  if (metaProblem) return metaProblem;
   const type = TYPES[`${rt.group || 'core'}/${rt.plural}`];
   return type ? problemIn(rt.kind, type, object, '') : undefined;
 }

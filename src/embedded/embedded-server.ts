@@ -134,6 +134,16 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   if (options.watchWindow !== undefined) storeOptions.watchWindow = options.watchWindow;
   if (options.synchronous !== undefined) storeOptions.synchronous = options.synchronous;
   const store = new Store(join(options.dataDir, DATABASE_FILE), storeOptions);
+  try {
+    return await serve(store, options);
+  } catch (e) {
+    // The store holds an exclusive lock: a failed start (a port in use) must not keep the data directory locked.
+    store.close();
+    throw e;
+  }
+}
+
+async function serve(store: Store, options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const registry = new ResourceRegistry();
   const core = new ApiCore(store, registry);
   const hub = new WatchHub();

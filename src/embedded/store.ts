@@ -1,9 +1,10 @@
 /**
  * The embedded API server's storage, after kine: a global revision counter, the current state of every
- * object, and a per-type log of recent events used to resume watches and rebuild older list snapshots.
+ * object, a per-type log of recent events used to resume watches and rebuild older list snapshots, and
+ * beside each object the documents its field managers last applied (server-side apply).
  * One process owns the database (SQLite exclusive locking), better-sqlite3 is synchronous, so writes are
- * serialised by the event loop and revisions have no gaps. Everything is also held in memory as JSON
- * text, so reads never touch SQLite.
+ * serialised by the event loop and revisions have no gaps. Everything but the applied documents is also
+ * held in memory as JSON text, so reads never touch SQLite.
  */
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -92,6 +93,9 @@ export class Store {
     deleteObject: Database.Statement;
     insertEvent: Database.Statement;
     compact: Database.Statement;
+    getApplied: Database.Statement;
+    setApplied: Database.Statement;
+    deleteApplied: Database.Statement;
   };
 
   constructor(path: string, options: StoreOptions = {}) {
@@ -108,6 +112,7 @@ export class Store {
       CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, resource TEXT NOT NULL, rv INTEGER NOT NULL, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, resource TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL, prev TEXT);
       CREATE INDEX IF NOT EXISTS events_by_resource ON events (resource, rev);
+      CREATE TABLE IF NOT EXISTS applied (key TEXT NOT NULL, manager TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (key, manager));
     `);
     this.db.exec('BEGIN IMMEDIATE; COMMIT;');
     this.stmts = {
@@ -116,6 +121,9 @@ export class Store {
       deleteObject: this.db.prepare('DELETE FROM objects WHERE key = ?'),
       insertEvent: this.db.prepare('INSERT INTO events (rev, resource, key, type, body, prev) VALUES (?, ?, ?, ?, ?, ?)'),
       compact: this.db.prepare('DELETE FROM events WHERE resource = ? AND rev <= ?'),
+      getApplied: this.db.prepare('SELECT body FROM applied WHERE key = ? AND manager = ?'),
+      setApplied: this.db.prepare('INSERT INTO applied (key, manager, body) VALUES (?, ?, ?) ON CONFLICT(key, manager) DO UPDATE SET body = excluded.body'),
+      deleteApplied: this.db.prepare('DELETE FROM applied WHERE key = ?'),
     };
     this.rev = this.loadRevision();
     this.origin = this.loadOrigin();
@@ -331,14 +339,16 @@ export class Store {
     object.metadata = metadata;
     const json = JSON.stringify(object);
     const key = objectKey(namespace, name);
-    const dbKey = `${resource}\0${key}`;
+    const dbKey = storageKey(resource, key);
     const state = this.typeState(resource);
     const event: StoreEvent = { rev, resource, key, type, json, prevJson: previous?.json ?? null };
     const excess = state.ring.length + 1 - this.window;
     const compactTo = excess > Math.max(1, Math.floor(this.window * COMPACTION_SLACK_FRACTION)) ? state.ring[excess - 1].rev : undefined;
     this.db.transaction(() => {
-      if (type === 'DELETED') this.stmts.deleteObject.run(dbKey);
-      else this.stmts.upsert.run(dbKey, resource, rev, json);
+      if (type === 'DELETED') {
+        this.stmts.deleteObject.run(dbKey);
+        this.stmts.deleteApplied.run(dbKey);
+      } else this.stmts.upsert.run(dbKey, resource, rev, json);
       this.stmts.insertEvent.run(rev, resource, key, type, json, event.prevJson);
       this.stmts.setMeta.run('revision', String(rev));
       if (compactTo !== undefined) {
@@ -364,9 +374,27 @@ export class Store {
     return event;
   }
 
+  /**
+   * The document a field manager last applied to an object (server-side apply), kept beside the
+   * object until it is deleted. Read from SQLite: apply is rare, unlike the reads memory serves.
+   */
+  appliedBy(resource: string, namespace: string, name: string, manager: string): JsonObject | undefined {
+    const row = this.stmts.getApplied.get(storageKey(resource, objectKey(namespace, name)), manager) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as JsonObject) : undefined;
+  }
+
+  recordApplied(resource: string, namespace: string, name: string, manager: string, document: JsonObject): void {
+    this.stmts.setApplied.run(storageKey(resource, objectKey(namespace, name)), manager, JSON.stringify(document));
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The key of an object's rows in SQLite: its resource before its object key. */
+function storageKey(resource: string, key: string): string {
+  return `${resource}\0${key}`;
 }
 
 function splitKey(key: string): [string, string] {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { startEmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { pgcluster } from '../support/fixtures.js';
-import { CRD_DIR, REPO_ROOT, startTestServer } from '../support/embedded.js';
+import { CRD_DIR, raw, REPO_ROOT, startTestServer } from '../support/embedded.js';
 import type { TestServer } from '../support/embedded.js';
 import { untilTrue } from '../support/until.js';
 
@@ -133,6 +134,36 @@ describe('persistence', () => {
       running = false;
       await informer.stop();
       await t.dispose();
+    }
+  });
+
+  test('what a manager applied server-side survives a restart: a field it then omits is removed', async () => {
+    const t = await startTestServer({ namespaces: ['pgouser1'] });
+    try {
+      const path = '/api/v1/namespaces/pgouser1/configmaps/applied?fieldManager=kubectl';
+      // No kept-alive socket may outlive the restart.
+      const apply = { 'Content-Type': 'application/apply-patch+yaml', Connection: 'close' };
+      assert.equal((await raw(t, 'PATCH', path, { metadata: { name: 'applied' }, data: { kept: '1', dropped: '1' } }, apply)).status, 201);
+      await t.restart();
+      const res = await raw(t, 'PATCH', path, { metadata: { name: 'applied' }, data: { kept: '1' } }, apply);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.json().data, { kept: '1' });
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('a server whose port is in use fails to start and leaves its data directory free for the next start', async () => {
+    const busy = await startTestServer({ insecure: true });
+    const dataDir = mkdtempSync(join(tmpdir(), 'pgo-embedded-'));
+    try {
+      const port = Number(new URL(busy.server.url).port);
+      await assert.rejects(startEmbeddedServer({ dataDir, host: '127.0.0.1', port, insecure: true }), /EADDRINUSE/);
+      const next = await startEmbeddedServer({ dataDir, host: '127.0.0.1', port: 0, insecure: true });
+      await next.close();
+    } finally {
+      await busy.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

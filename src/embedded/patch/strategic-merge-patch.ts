@@ -9,7 +9,7 @@ import type { JsonObject, JsonValue } from '../../json.js';
 import { isJsonObject, jsonEqual } from '../../json.js';
 import { badRequest } from '../api-error.js';
 
-type ListStrategy = { mergeKey: string } | 'primitive-set';
+export type ListStrategy = { mergeKey: string } | 'primitive-set';
 
 const CONTAINERS = '(containers|initContainers|ephemeralContainers)';
 
@@ -33,7 +33,8 @@ const LIST_RULES: { pattern: RegExp; strategy: ListStrategy; kinds?: string[] }[
 const SET_ORDER = '$setElementOrder/';
 const DELETE_FROM = '$deleteFromPrimitiveList/';
 
-function strategyFor(path: string, kind: string): ListStrategy | undefined {
+/** How the list at a field path (elements written `[]`) of a built-in kind merges; undefined: atomic. */
+export function strategyFor(path: string, kind: string): ListStrategy | undefined {
   return LIST_RULES.find((r) => r.pattern.test(path) && (!r.kinds || r.kinds.includes(kind)))?.strategy;
 }
 
