@@ -46,17 +46,17 @@ class CloneClusterPayload {
 
 @ObjectType({ description: 'What `pgo test` reported: whether each instance of a cluster is up.' })
 class ConnectivityInstance {
-  @Field(() => String) pod!: string;
-  @Field(() => String) deployment!: string;
-  @Field(() => String) role!: string;
-  @Field(() => Boolean) ready!: boolean;
+  @Field(() => String, { description: 'The database pod checked; a new name after its Deployment replaces it.' }) pod!: string;
+  @Field(() => String, { description: 'The Deployment that runs the instance: the cluster name for the first primary, the replica name otherwise.' }) deployment!: string;
+  @Field(() => String, { description: 'Patroni role: master for the primary, replica or promoted otherwise.' }) role!: string;
+  @Field(() => Boolean, { description: 'The pod passes its readiness check, so the instance accepts connections.' }) ready!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The `pgo test` answer for one cluster: whether it is available and which instances are up.' })
 class ClusterConnectivity {
-  @Field(() => Cluster) cluster!: Cluster;
+  @Field(() => Cluster, { description: 'The cluster tested.' }) cluster!: Cluster;
   @Field(() => Boolean, { description: 'Every instance is ready.' }) available!: boolean;
-  @Field(() => [ConnectivityInstance]) instances!: ConnectivityInstance[];
+  @Field(() => [ConnectivityInstance], { description: 'One entry per database pod, primary and replicas; empty while none is scheduled.' }) instances!: ConnectivityInstance[];
 }
 
 function definedOnly<T extends object>(input: T): Partial<T> {
@@ -73,7 +73,7 @@ export class ClusterResolver {
 
   @Authorized('ShowCluster')
   @Query(() => Cluster, { nullable: true, description: 'One cluster, or null when there is none of that name.' })
-  cluster(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Cluster | null {
+  cluster(@Arg('namespace', () => String, { description: 'The namespace the cluster lives in.' }) namespace: string, @Arg('name', () => String, { description: 'The cluster name.' }) name: string, @Ctx() ctx: GraphQLContext): Cluster | null {
     visibleNamespaces(ctx, namespace); // refuses a namespace the caller may not read
     const found = ctx.services.ctx.cache.get(PGCLUSTER, namespace, name);
     return found ? toCluster(found) : null;
@@ -81,12 +81,12 @@ export class ClusterResolver {
 
   @Authorized('TestCluster')
   @Query(() => ClusterConnectivity, { description: 'Whether each instance of a cluster is up (4.2.4 `pgo test`), from pod readiness.' })
-  clusterConnectivity(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): ClusterConnectivity {
+  clusterConnectivity(@Arg('namespace', () => String, { description: 'The namespace the cluster lives in.' }) namespace: string, @Arg('name', () => String, { description: 'The cluster to test.' }) name: string, @Ctx() ctx: GraphQLContext): ClusterConnectivity {
     const summary = ctx.services.clusters.connectivity(ctx.caller, namespace, name);
     return { cluster: toCluster(summary.cluster), available: summary.available, instances: summary.instances };
   }
 
-  @FieldResolver(() => [Replica])
+  @FieldResolver(() => [Replica], { description: 'Its replicas (Pgreplica resources), whether asked for at creation or added by scaling.' })
   async replicas(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Replica[]> {
     return (await ctx.loaders.replicas.load(clusterKey(cluster.namespace, cluster.name))).map(toReplica);
   }
@@ -113,22 +113,22 @@ export class ClusterResolver {
     return policies.filter((p): p is Pgpolicy => p !== undefined && !(p instanceof Error)).map(toPolicy);
   }
 
-  @FieldResolver(() => [Pod])
+  @FieldResolver(() => [Pod], { description: 'Every pod labelled with the cluster (`pg-cluster`): database instances, pgBackRest repository, pgBouncer and task jobs.' })
   async pods(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Pod[]> {
     return (await ctx.loaders.pods.load(clusterKey(cluster.namespace, cluster.name))).map(toPod);
   }
 
-  @FieldResolver(() => [Service])
+  @FieldResolver(() => [Service], { description: 'Its Services: where applications connect to the primary, the replicas and pgBouncer.' })
   async services(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Service[]> {
     return (await ctx.loaders.services.load(clusterKey(cluster.namespace, cluster.name))).map(toService);
   }
 
-  @FieldResolver(() => [Deployment])
+  @FieldResolver(() => [Deployment], { description: 'Its Deployments: one per database instance, plus the pgBackRest repository and pgBouncer.' })
   async deployments(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<Deployment[]> {
     return (await ctx.loaders.deployments.load(clusterKey(cluster.namespace, cluster.name))).map(toDeployment);
   }
 
-  @FieldResolver(() => [PersistentVolumeClaim])
+  @FieldResolver(() => [PersistentVolumeClaim], { description: 'Its PVCs: each instance\'s data volume and the pgBackRest repository; they outlive the cluster when its data is kept.' })
   async volumes(@Root() cluster: Cluster, @Ctx() ctx: GraphQLContext): Promise<PersistentVolumeClaim[]> {
     return (await ctx.loaders.pvcs.load(clusterKey(cluster.namespace, cluster.name))).map(toPvc);
   }

@@ -48,32 +48,38 @@ function taskChanges(data: SubscribeResolverData<unknown, FilterArgs & { cluster
   return stream('Pgtask', data, (task) => (!cluster || taskBelongsToCluster(task, cluster)) && (!workflowId || taskBelongsToWorkflow(task, workflowId)));
 }
 
+/** Descriptions the four change types share. */
+const CHANGE_DOC = {
+  type: 'What happened; on RESYNC changes were missed, so re-read the current state with a query.',
+  resourceVersion: 'Pass it as `since` when reconnecting to receive only the changes after this one; null for RESYNC.',
+} as const;
+
 @ObjectType({ description: 'A change to a cluster.' })
 class ClusterChange {
-  @Field(() => ChangeType) type!: ChangeType;
+  @Field(() => ChangeType, { description: CHANGE_DOC.type }) type!: ChangeType;
   @Field(() => Cluster, { nullable: true, description: 'The cluster after the change (its last state for DELETED); null for RESYNC.' }) cluster!: Cluster | null;
-  @Field(() => String, { nullable: true, description: 'Pass it as `since` when reconnecting.' }) resourceVersion!: string | null;
+  @Field(() => String, { nullable: true, description: CHANGE_DOC.resourceVersion }) resourceVersion!: string | null;
 }
 
 @ObjectType({ description: 'A change to a replica.' })
 class ReplicaChange {
-  @Field(() => ChangeType) type!: ChangeType;
-  @Field(() => Replica, { nullable: true }) replica!: Replica | null;
-  @Field(() => String, { nullable: true }) resourceVersion!: string | null;
+  @Field(() => ChangeType, { description: CHANGE_DOC.type }) type!: ChangeType;
+  @Field(() => Replica, { nullable: true, description: 'The replica after the change (its last state for DELETED); null for RESYNC.' }) replica!: Replica | null;
+  @Field(() => String, { nullable: true, description: CHANGE_DOC.resourceVersion }) resourceVersion!: string | null;
 }
 
 @ObjectType({ description: 'A change to a task.' })
 class TaskChange {
-  @Field(() => ChangeType) type!: ChangeType;
-  @Field(() => Task, { nullable: true }) task!: Task | null;
-  @Field(() => String, { nullable: true }) resourceVersion!: string | null;
+  @Field(() => ChangeType, { description: CHANGE_DOC.type }) type!: ChangeType;
+  @Field(() => Task, { nullable: true, description: 'The task after the change, with its progress (its last state for DELETED); null for RESYNC.' }) task!: Task | null;
+  @Field(() => String, { nullable: true, description: CHANGE_DOC.resourceVersion }) resourceVersion!: string | null;
 }
 
 @ObjectType({ description: 'A change to a policy.' })
 class PolicyChange {
-  @Field(() => ChangeType) type!: ChangeType;
-  @Field(() => Policy, { nullable: true }) policy!: Policy | null;
-  @Field(() => String, { nullable: true }) resourceVersion!: string | null;
+  @Field(() => ChangeType, { description: CHANGE_DOC.type }) type!: ChangeType;
+  @Field(() => Policy, { nullable: true, description: 'The policy after the change (its last state for DELETED); null for RESYNC.' }) policy!: Policy | null;
+  @Field(() => String, { nullable: true, description: CHANGE_DOC.resourceVersion }) resourceVersion!: string | null;
 }
 
 function change<T, K extends string>(c: Change, key: K, map: (o: T) => unknown): Record<K, unknown> & { type: ChangeType; resourceVersion: string | null } {
@@ -82,6 +88,10 @@ function change<T, K extends string>(c: Change, key: K, map: (o: T) => unknown):
 }
 
 const SINCE = { nullable: true, description: 'The resourceVersion of the last change you saw: changes after it are sent first.' } as const;
+/** Filters the change subscriptions share; all those given must match. */
+const NAMESPACE = { nullable: true, description: 'Only objects in this namespace; every namespace you can see when absent. Combines with the other filters (all must match).' } as const;
+const SELECTOR = { nullable: true, description: 'A Kubernetes label selector, e.g. "pg-cluster=hippo": an object that starts matching arrives as ADDED, one that stops as DELETED.' } as const;
+const NAME = { nullable: true, description: 'Only the object of exactly this name.' } as const;
 
 @Resolver()
 export class SubscriptionResolver {
@@ -89,9 +99,9 @@ export class SubscriptionResolver {
   @Subscription(() => ClusterChange, { subscribe: (data) => stream('Pgcluster', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to clusters, by namespace, label selector or name.' })
   clusterChanged(
     @Root() c: Change,
-    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
-    @Arg('selector', () => String, { nullable: true }) _selector?: string,
-    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('namespace', () => String, NAMESPACE) _namespace?: string,
+    @Arg('selector', () => String, SELECTOR) _selector?: string,
+    @Arg('name', () => String, NAME) _name?: string,
     @Arg('since', () => String, SINCE) _since?: string,
   ): ClusterChange {
     return change<Pgcluster, 'cluster'>(c, 'cluster', toCluster) as unknown as ClusterChange;
@@ -101,9 +111,9 @@ export class SubscriptionResolver {
   @Subscription(() => ReplicaChange, { subscribe: (data) => stream('Pgreplica', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to replicas, by namespace, label selector (e.g. pg-cluster=hippo) or name.' })
   replicaChanged(
     @Root() c: Change,
-    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
-    @Arg('selector', () => String, { nullable: true }) _selector?: string,
-    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('namespace', () => String, NAMESPACE) _namespace?: string,
+    @Arg('selector', () => String, SELECTOR) _selector?: string,
+    @Arg('name', () => String, NAME) _name?: string,
     @Arg('since', () => String, SINCE) _since?: string,
   ): ReplicaChange {
     return change<Pgreplica, 'replica'>(c, 'replica', toReplica) as unknown as ReplicaChange;
@@ -116,11 +126,11 @@ export class SubscriptionResolver {
   })
   taskChanged(
     @Root() c: Change,
-    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
-    @Arg('cluster', () => String, { nullable: true }) _cluster?: string,
-    @Arg('workflowId', () => String, { nullable: true }) _workflowId?: string,
-    @Arg('selector', () => String, { nullable: true }) _selector?: string,
-    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('namespace', () => String, NAMESPACE) _namespace?: string,
+    @Arg('cluster', () => String, { nullable: true, description: 'Only tasks of this cluster, including those 4.2.4 left without a pg-cluster label (pg_dump, restores).' }) _cluster?: string,
+    @Arg('workflowId', () => String, { nullable: true, description: 'Only the tasks of this workflow: the workflow task and every step of a clone, restore or benchmark.' }) _workflowId?: string,
+    @Arg('selector', () => String, SELECTOR) _selector?: string,
+    @Arg('name', () => String, NAME) _name?: string,
     @Arg('since', () => String, SINCE) _since?: string,
   ): TaskChange {
     return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
@@ -133,8 +143,8 @@ export class SubscriptionResolver {
   })
   backupChanged(
     @Root() c: Change,
-    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
-    @Arg('cluster', () => String, { nullable: true }) _cluster?: string,
+    @Arg('namespace', () => String, NAMESPACE) _namespace?: string,
+    @Arg('cluster', () => String, { nullable: true, description: 'Only backups of this cluster; backups of every cluster you can see when absent.' }) _cluster?: string,
     @Arg('since', () => String, SINCE) _since?: string,
   ): TaskChange {
     return change<Pgtask, 'task'>(c, 'task', toTask) as unknown as TaskChange;
@@ -144,9 +154,9 @@ export class SubscriptionResolver {
   @Subscription(() => PolicyChange, { subscribe: (data) => stream('Pgpolicy', data as SubscribeResolverData<unknown, FilterArgs, GraphQLContext>), description: 'Changes to policies.' })
   policyChanged(
     @Root() c: Change,
-    @Arg('namespace', () => String, { nullable: true }) _namespace?: string,
-    @Arg('selector', () => String, { nullable: true }) _selector?: string,
-    @Arg('name', () => String, { nullable: true }) _name?: string,
+    @Arg('namespace', () => String, NAMESPACE) _namespace?: string,
+    @Arg('selector', () => String, SELECTOR) _selector?: string,
+    @Arg('name', () => String, NAME) _name?: string,
     @Arg('since', () => String, SINCE) _since?: string,
   ): PolicyChange {
     return change<Pgpolicy, 'policy'>(c, 'policy', toPolicy) as unknown as PolicyChange;
@@ -157,7 +167,11 @@ export class SubscriptionResolver {
     subscribe: (data) => workflowProgress(data as SubscribeResolverData<unknown, { namespace: string; id: string }, GraphQLContext>),
     description: 'A workflow\'s current state at once, then every change, ending when it completes.',
   })
-  workflowProgress(@Root() workflow: Workflow, @Arg('namespace', () => String) _namespace: string, @Arg('id', () => String) _id: string): Workflow {
+  workflowProgress(
+    @Root() workflow: Workflow,
+    @Arg('namespace', () => String, { description: 'The namespace of the cluster the workflow belongs to.' }) _namespace: string,
+    @Arg('id', () => String, { description: 'The workflowId a mutation answered (or `pgo create cluster` printed).' }) _id: string,
+  ): Workflow {
     return workflow;
   }
 }

@@ -18,8 +18,8 @@ export class TaskResolver {
   }
 
   @Authorized('ShowCluster')
-  @Query(() => Task, { nullable: true })
-  task(@Arg('namespace', () => String) namespace: string, @Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Task | null {
+  @Query(() => Task, { nullable: true, description: 'One task with its progress, or null when there is none of that name.' })
+  task(@Arg('namespace', () => String, { description: 'The namespace the task runs in, that of its cluster.' }) namespace: string, @Arg('name', () => String, { description: 'The task name, as a mutation answered it.' }) name: string, @Ctx() ctx: GraphQLContext): Task | null {
     visibleNamespaces(ctx, namespace); // refuses a namespace the caller may not read
     const found = ctx.services.ctx.cache.get(PGTASK, namespace, name);
     return found ? toTask(found) : null;
@@ -27,7 +27,7 @@ export class TaskResolver {
 
   @Authorized('ShowWorkflow')
   @Query(() => Workflow, { description: 'A workflow by id (4.2.4 `pgo show workflow`).' })
-  workflow(@Arg('namespace', () => String) namespace: string, @Arg('id', () => String) id: string, @Ctx() ctx: GraphQLContext): Workflow {
+  workflow(@Arg('namespace', () => String, { description: 'The namespace of the cluster the workflow belongs to.' }) namespace: string, @Arg('id', () => String, { description: 'The workflowId a mutation answered; an unknown id is NOT_FOUND.' }) id: string, @Ctx() ctx: GraphQLContext): Workflow {
     return toWorkflowType(ctx.services.workflows.get(ctx.caller, namespace, id).task);
   }
 
