@@ -29,8 +29,12 @@ import { RestHandler } from './rest/rest-handler.js';
 import { REST_ROUTES } from './rest/routes.js';
 import { GraphqlWsServer } from './graphql/ws-server.js';
 import { createKubeConfig, kubeEndpoint } from './kube/client.js';
-import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES, SECRETS } from './kube/resources.js';
+import { CORE_RESOURCES, CUSTOM_RESOURCES, NAMESPACES, PGTASKS, SECRETS } from './kube/resources.js';
+import type { ResourceHandle } from './kube/resources.js';
 import { WatchCache } from './kube/watch-cache.js';
+import type { WatchSpec } from './kube/watch-cache.js';
+import { taskCluster } from './domain/task-ownership.js';
+import type { Pgtask } from './domain/custom-resources.js';
 import { KubeWriter } from './kube/writer.js';
 import { Metrics } from './observability/metrics.js';
 import { startApiServer } from './server.js';
@@ -70,6 +74,17 @@ class Teardown {
     this.closing = true;
     for (const step of this.steps.splice(0).reverse()) await step();
   }
+}
+
+/**
+ * Secrets are watched in the operator namespace too: pgo users and roles live there. Tasks are
+ * indexed by the cluster they belong to, which for some 4.2.4 task types is a parameter, not the
+ * `pg-cluster` label (src/domain/task-ownership.ts).
+ */
+function watchSpec(handle: ResourceHandle, config: Config): WatchSpec {
+  if (handle === SECRETS) return { handle, namespaces: [...new Set([...config.namespaces, config.operatorNamespace])] };
+  if (handle === PGTASKS) return { handle, clusterOf: (task) => taskCluster(task as Pgtask) };
+  return { handle };
 }
 
 /** Nothing stays running when a start fails: the embedded API server, watches and handlers are closed before the error surfaces. */
@@ -158,8 +173,7 @@ async function startParts(options: AppOptions, teardown: Teardown): Promise<App>
   });
   const cache = new WatchCache(
     kc,
-    // Secrets are watched in the operator namespace too: pgo users and roles live there.
-    [...CUSTOM_RESOURCES, ...CORE_RESOURCES.filter((h) => h !== NAMESPACES)].map((handle) => (handle === SECRETS ? { handle, namespaces: [...new Set([...config.namespaces, config.operatorNamespace])] } : { handle })),
+    [...CUSTOM_RESOURCES, ...CORE_RESOURCES.filter((h) => h !== NAMESPACES)].map((handle) => watchSpec(handle, config)),
     { namespaces: config.namespaces, onError: (error, handle, namespace) => log.warn({ err: error, kind: handle.kind, namespace }, 'watch failed; retrying') },
   );
   cache.start();

@@ -103,8 +103,9 @@ export class RmdataTasks extends TaskKit {
       await this.ctx.writer.deleteIfExists(SECRETS, ns, names.backrestRepoSecret(cluster));
       for (const v of kept) await this.ctx.writer.deleteIfExists(PVCS, ns, v);
     }
-    // Tasks last, except the rmdata task itself, which goes once its Job is gone.
-    await this.deleteAll(PGTASK, ns, c.byCluster(PGTASK, ns, cluster).filter((t) => t.spec.tasktype !== TASK_TYPES.deleteData));
+    // Tasks last, except the rmdata task itself, which goes once its Job is gone. Only the labelled
+    // ones, as 4.2.4 deleted them: the unlabelled pg_dump records outlive the cluster with their dumps.
+    await this.deleteAll(PGTASK, ns, c.byCluster(PGTASK, ns, cluster).filter((t) => t.metadata.labels?.[LABELS.pgCluster] === cluster && t.spec.tasktype !== TASK_TYPES.deleteData));
   }
 
   /** delete-backups (reference §5.6): every Job of the cluster goes; the task records it is done. */

@@ -8,6 +8,7 @@
 import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf, ObjectCache } from './object-cache.js';
+import type { ClusterOf } from './object-cache.js';
 import { RawKubeClient } from './raw-request.js';
 import { collectionPath } from './resources.js';
 import type { KubeObject, ResourceHandle } from './resources.js';
@@ -39,6 +40,8 @@ export interface InformerOptions {
   onRequest?: (kind: InformerRequestKind) => void;
   /** Called on every failed list or watch; the informer retries by itself. */
   onError?: (error: unknown) => void;
+  /** The cache's cluster index key; the `pg-cluster` label when absent. */
+  clusterOf?: ClusterOf;
 }
 
 /** client-go's and kubectl's page size. */
@@ -126,7 +129,7 @@ class Backoff {
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
-  readonly cache = new ObjectCache<T>();
+  readonly cache: ObjectCache<T>;
   /** Resolves after the first successful list; never rejects (failures are retried). */
   readonly synced: Promise<void>;
 
@@ -155,6 +158,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     readonly handle: ResourceHandle<T>,
     private readonly options: InformerOptions = {},
   ) {
+    this.cache = new ObjectCache<T>(options.clusterOf);
     this.path = collectionPath(handle, options.namespace);
     this.pageSize = options.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS;

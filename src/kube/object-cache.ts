@@ -1,7 +1,7 @@
 /**
- * The store behind one informer. Besides the key index it keeps a namespace index and a
- * `pg-cluster` label index, so the common reads ("everything in this namespace", "every object of
- * cluster X") are map lookups, never scans over 10,000 objects.
+ * The store behind one informer. Besides the key index it keeps a namespace index and a cluster
+ * index (the `pg-cluster` label, unless the kind says otherwise), so the common reads ("everything
+ * in this namespace", "every object of cluster X") are map lookups, never scans over 10,000 objects.
  */
 import type { KubeObject } from './resources.js';
 
@@ -21,9 +21,10 @@ function clusterKey(namespace: string | undefined, cluster: string): string {
   return `${namespace ?? ''}/${cluster}`;
 }
 
-function clusterOf(object: KubeObject): string | undefined {
-  return object.metadata.labels?.[PG_CLUSTER_LABEL];
-}
+/** Which cluster an object belongs to, for the cluster index. */
+export type ClusterOf = (object: KubeObject) => string | undefined;
+
+export const clusterLabel: ClusterOf = (object) => object.metadata.labels?.[PG_CLUSTER_LABEL];
 
 function addToIndex<T>(index: Map<string, Map<string, T>>, indexKey: string, key: string, value: T): void {
   let bucket = index.get(indexKey);
@@ -51,6 +52,8 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
   private readonly byNamespace = new Map<string, Map<string, T>>();
   private readonly byClusterLabel = new Map<string, Map<string, T>>();
 
+  constructor(private readonly clusterOf: ClusterOf = clusterLabel) {}
+
   get size(): number {
     return this.byKey.size;
   }
@@ -70,7 +73,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
     return bucket ? [...bucket.values()] : [];
   }
 
-  /** Objects labelled `pg-cluster=<cluster>` in a namespace. */
+  /** Objects of a cluster in a namespace (by default those labelled `pg-cluster=<cluster>`). */
   byCluster(namespace: string, cluster: string): T[] {
     const bucket = this.byClusterLabel.get(clusterKey(namespace, cluster));
     return bucket ? [...bucket.values()] : [];
@@ -87,7 +90,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
     if (previous) this.unindex(key, previous);
     this.byKey.set(key, object);
     addToIndex(this.byNamespace, object.metadata.namespace ?? '', key, object);
-    const cluster = clusterOf(object);
+    const cluster = this.clusterOf(object);
     if (cluster !== undefined) addToIndex(this.byClusterLabel, clusterKey(object.metadata.namespace, cluster), key, object);
     return previous;
   }
@@ -113,7 +116,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
 
   private unindex(key: string, object: T): void {
     removeFromIndex(this.byNamespace, object.metadata.namespace ?? '', key);
-    const cluster = clusterOf(object);
+    const cluster = this.clusterOf(object);
     if (cluster !== undefined) removeFromIndex(this.byClusterLabel, clusterKey(object.metadata.namespace, cluster), key);
   }
 }

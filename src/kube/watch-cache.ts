@@ -8,6 +8,7 @@ import { EventHub } from './event-hub.js';
 import type { EventHubOptions, KubeEvent } from './event-hub.js';
 import { Informer } from './informer.js';
 import type { InformerEvent, InformerOptions, InformerRequestKind } from './informer.js';
+import type { ClusterOf } from './object-cache.js';
 import { RawKubeClient } from './raw-request.js';
 import { handleId } from './resources.js';
 import type { KubeObject, ResourceHandle } from './resources.js';
@@ -18,6 +19,8 @@ export interface WatchSpec {
   /** Overrides the cache's namespaces for this kind; `[]` means cluster-wide. */
   namespaces?: string[];
   labelSelector?: string;
+  /** What `byCluster` finds for this kind, when not every object carries the `pg-cluster` label. */
+  clusterOf?: ClusterOf;
 }
 
 export interface WatchCacheOptions {
@@ -137,6 +140,7 @@ export class WatchCache {
     };
     if (namespace !== undefined) informerOptions.namespace = namespace;
     if (spec.labelSelector) informerOptions.labelSelector = spec.labelSelector;
+    if (spec.clusterOf) informerOptions.clusterOf = spec.clusterOf;
     if (options.pageSize !== undefined) informerOptions.pageSize = options.pageSize;
     if (options.backoffInitialMs !== undefined) informerOptions.backoffInitialMs = options.backoffInitialMs;
     if (options.backoffMaxMs !== undefined) informerOptions.backoffMaxMs = options.backoffMaxMs;

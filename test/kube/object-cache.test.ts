@@ -76,3 +76,14 @@ test('cluster-scoped objects are keyed by name alone', () => {
   assert.equal(cache.get(undefined, 'pgouser1')?.metadata.name, 'pgouser1');
   assert.equal(cache.getByKey('pgouser1')?.metadata.name, 'pgouser1');
 });
+
+test('a kind with its own cluster rule is indexed by that rule, and a change of owner moves the object', () => {
+  const ownerParameter = (o: KubeObject) => (o.spec as { owner?: string } | undefined)?.owner ?? o.metadata.labels?.['pg-cluster'];
+  const cache = new ObjectCache(ownerParameter);
+  cache.upsert(obj('a', 'labelled', 'hippo'));
+  cache.upsert({ metadata: { name: 'by-parameter', namespace: 'a', resourceVersion: '1' }, spec: { owner: 'hippo' } });
+  cache.upsert({ metadata: { name: 'moved', namespace: 'a', resourceVersion: '1' }, spec: { owner: 'hippo' } });
+  cache.upsert({ metadata: { name: 'moved', namespace: 'a', resourceVersion: '2' }, spec: { owner: 'elephant' } });
+  assert.deepEqual(names(cache.byCluster('a', 'hippo')), ['by-parameter', 'labelled']);
+  assert.deepEqual(names(cache.byCluster('a', 'elephant')), ['moved']);
+});
