@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT, startTestServer } from '../support/embedded.js';
 import type { TestServer } from '../support/embedded.js';
 import { untilTrue } from '../support/until.js';
+import { httpsGet } from '../support/https.js';
 
 const MAIN = join(REPO_ROOT, 'dist/src/main.js');
 const LISTEN_TIMEOUT_MS = 30_000;
@@ -31,18 +31,6 @@ interface Started {
   url: string;
   ca: string;
   lines: LogLine[];
-}
-
-function get(url: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 /** Spawns the server on a kubeconfig and resolves once its API server listens. */
@@ -88,16 +76,16 @@ describe('a server started before its Kubernetes API is up', () => {
   });
 
   test('answers /healthz 200 while the Kubernetes API is down', async () => {
-    assert.deepEqual(await get(`${server.url}/healthz`, server.ca), { status: 200, body: 'ok' });
+    assert.deepEqual(await httpsGet(`${server.url}/healthz`, server.ca), { status: 200, body: 'ok' });
   });
 
   test('answers /readyz 503 while its watch caches have not synced', async () => {
-    assert.deepEqual(await get(`${server.url}/readyz`, server.ca), { status: 503, body: 'watch caches not synced' });
+    assert.deepEqual(await httpsGet(`${server.url}/readyz`, server.ca), { status: 503, body: 'watch caches not synced' });
   });
 
   test('answers /readyz 200 once the Kubernetes API is up and the caches have synced', async () => {
     await kube.restart();
-    await untilTrue(async () => (await get(`${server.url}/readyz`, server.ca)).status === 200, '/readyz to answer 200');
+    await untilTrue(async () => (await httpsGet(`${server.url}/readyz`, server.ca)).status === 200, '/readyz to answer 200');
     assert.ok(server.lines.some((l) => l.msg === 'watch caches synced'), 'ready before the caches synced');
     assert.ok(server.lines.some((l) => l.msg === 'first administrator created'), 'ready before the first administrator exists');
   });

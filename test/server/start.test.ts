@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../support/embedded.js';
+import { httpsGet } from '../support/https.js';
 
 const MAIN = join(REPO_ROOT, 'dist/src/main.js');
 const run = promisify(execFile);
@@ -22,18 +22,6 @@ interface LogLine {
   msg: string;
   url?: string;
   mode?: string;
-}
-
-function get(url: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 describe('npm start on the embedded default', () => {
@@ -82,8 +70,8 @@ describe('npm start on the embedded default', () => {
     const listening = lines.find((l) => l.msg.startsWith('API server listening'));
     const ca = readFileSync(join(dataDir, 'tls/ca.crt'), 'utf8');
     assert.match(String(listening?.url), /^https:\/\//);
-    assert.deepEqual(await get(`${String(listening?.url)}/healthz`, ca), { status: 200, body: 'ok' });
-    assert.deepEqual(await get(`${String(listening?.url)}/readyz`, ca), { status: 200, body: 'ok' });
+    assert.deepEqual(await httpsGet(`${String(listening?.url)}/healthz`, ca), { status: 200, body: 'ok' });
+    assert.deepEqual(await httpsGet(`${String(listening?.url)}/readyz`, ca), { status: 200, body: 'ok' });
   });
 
   test('the data directory holds the kubeconfig, the token and the CA, secrets readable by the owner only', async () => {
