@@ -3,6 +3,7 @@ import { LABELS, SPEC_STATUS, TASK_STATES, TASK_TYPES } from '../../src/domain/c
 import { PGCLUSTER, PGTASK } from '../../src/domain/custom-resources.js';
 import type { Pgcluster, Pgtask } from '../../src/domain/custom-resources.js';
 import { jobOutcome } from '../../src/domain/job-outcome.js';
+import { taskCluster } from '../../src/domain/task-ownership.js';
 import type { PgoSettings } from '../../src/domain/settings.js';
 import { JOBS } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/resources.js';
@@ -20,6 +21,17 @@ export const PREVIOUS_JOB_WAIT_MS = 200;
 export const TASK_EVENT_REASONS = { started: 'TaskStarted', completed: 'TaskCompleted', failed: 'TaskFailed' } as const;
 /** The workflow step a failed task records beside the steps 4.2.4 wrote (reference §11 item 8). */
 export const WORKFLOW_FAILED_STEP = 'task failed';
+
+/** The workflow task with this id (found by its label, as 4.2.4 did). */
+function workflowTask(ctx: ControllerContext, namespace: string, id: string): Pgtask | undefined {
+  return ctx.cache.list(PGTASK, namespace).find((x) => x.spec.tasktype === TASK_TYPES.workflow && x.metadata.labels?.[LABELS.workflowId] === id);
+}
+
+/** The cluster a task concerns, by the one ownership rule the API and subscriptions use too. */
+function clusterOfTask(ctx: ControllerContext, task: Pgtask): Pgcluster | undefined {
+  const name = taskCluster(task);
+  return name ? ctx.cache.get(PGCLUSTER, task.metadata.namespace ?? '', name) : undefined;
+}
 
 export interface FailureReport {
   /** The Event reason on the cluster, e.g. 4.2.4's event name with `Failed`; `TaskFailed` when absent. */
@@ -40,8 +52,8 @@ export async function failTask(ctx: ControllerContext, task: Pgtask, message: st
   const progress = report.progress ?? SPEC_STATUS.jobError;
   await tolerateMissing(ctx.writer.patchStatus(PGTASK, ns, task.metadata.name, { state: TASK_STATES.processed, message }));
   const workflowId = task.spec.parameters?.[LABELS.workflowId] ?? task.metadata.labels?.[LABELS.workflowId];
-  const workflow = workflowId ? ctx.cache.list(PGTASK, ns).find((x) => x.spec.tasktype === TASK_TYPES.workflow && x.metadata.labels?.[LABELS.workflowId] === workflowId) : undefined;
-  const cluster = report.cluster ?? ctx.cache.get(PGCLUSTER, ns, task.spec.parameters?.['pg-cluster'] ?? task.metadata.labels?.[LABELS.pgCluster] ?? '');
+  const workflow = workflowId ? workflowTask(ctx, ns, workflowId) : undefined;
+  const cluster = report.cluster ?? clusterOfTask(ctx, task);
   await recordFailure(ctx, task, TASK_EVENT_REASONS.failed, message, { ...report, cluster, workflow });
   // Last: the status is what callers test to report once, so everything else is written before it.
   await writeProgress(ctx, task, progress);
@@ -119,8 +131,7 @@ export class TaskKit {
   }
 
   protected cluster(task: Pgtask): Pgcluster | undefined {
-    const name = task.spec.parameters?.['pg-cluster'] ?? task.metadata.labels?.[LABELS.pgCluster] ?? '';
-    return this.ctx.cache.get(PGCLUSTER, task.metadata.namespace ?? '', name);
+    return clusterOfTask(this.ctx, task);
   }
 
   protected async setProgress(task: Pgtask, progress: string, message?: string): Promise<void> {
@@ -132,7 +143,7 @@ export class TaskKit {
   /** Adds a step to the workflow with this id (found by its label, as 4.2.4 did). */
   protected async workflowStep(namespace: string, id: string | undefined, step: string): Promise<void> {
     if (!id) return;
-    const workflow = this.ctx.cache.list(PGTASK, namespace).find((x) => x.spec.tasktype === TASK_TYPES.workflow && x.metadata.labels?.[LABELS.workflowId] === id);
+    const workflow = workflowTask(this.ctx, namespace, id);
     if (!workflow || workflow.spec.parameters?.[step]) return;
     await tolerateMissing(this.ctx.writer.mergePatch(PGTASK, namespace, workflow.metadata.name, { spec: { parameters: { [step]: now() } } }));
   }
