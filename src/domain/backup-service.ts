@@ -135,11 +135,6 @@ export function isBackupJob(job: KubeObject): boolean {
   return l[LABELS.backrestJob] === 'true' || l[LABELS.pgdump] === 'true' || l[LABELS.pgbackup] === 'true';
 }
 
-/** As the controllers read a Job: finished once it counts a success or a failure, or says so in a condition. */
-function jobFinished(job: KubeObject): boolean {
-  return jobOutcome(job).state !== 'running';
-}
-
 function assertStorageType(field: string, value: string, cluster: Pgcluster): string {
   // Empty means "the cluster's own repository", as 4.2.4 passed it on.
   if (value === '') return value;
@@ -369,7 +364,7 @@ export class BackupService {
     const ctx = this.ctx;
     this.getBasebackup(caller, namespace, cluster);
     const jobs = ctx.cache.byCluster(JOBS, namespace, cluster).filter(isBackupJob);
-    const running = jobs.find((j) => !jobFinished(j));
+    const running = jobs.find((j) => jobOutcome(j).state === 'running');
     if (running) throw conflict(`backup job ${running.metadata.name} of cluster ${cluster} is still running; delete the backup once it has finished`);
     await deleteExisting(ctx, PGBACKUP, namespace, cluster);
     for (const job of jobs) await deleteExisting(ctx, JOBS, namespace, job.metadata.name);
